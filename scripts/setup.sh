@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Installs every build and test dependency of Hush from Debian 12 packages.
+# Idempotent: re-running only installs what is missing. Needs root (or sudo).
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  libsndfile1-dev      # audio file I/O for `hush denoise` and `hush eval`
+  libkissfft-dev       # FFT (mixed radix: the 960-point window is 2^6*3*5)
+  libsoxr-dev          # resampler candidate (measured in docs/RESAMPLING.md)
+  libspeexdsp-dev      # resampler used by the library + the SpeexDSP peer in the benchmark
+  libsamplerate0-dev   # resampler candidate (measured only)
+  libwebrtc-audio-processing-dev  # WebRTC NS peer, linked into the evaluation only
+  libcli11-dev         # command line of the `hush` tool
+  libgtest-dev libgmock-dev       # unit/property tests
+  libbenchmark-dev     # per-hop cost benchmarks
+  flac                 # CLI used by tests to build corrupt/odd input files
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+echo "setup: all ${#packages[@]} packages present"

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: MIT
+// Invariants of hush_denoiser over sweeps of rates, channel counts and block sizes.
+#include <gtest/gtest.h>
+#include <hush/hush.hpp>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "common/denoise_helpers.h"
+#include "common/test_signals.h"
+#include "eval/sisdr.h"
+
+namespace hush {
+namespace {
+
+constexpr uint32_t kRates[] = {8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000, 88200, 96000, 176400, 192000};
+
+test::Planar TestInput(uint32_t rate, uint32_t channels, size_t frames) {
+  test::Planar x;
+  for (uint32_t c = 0; c < channels; ++c) {
+    std::vector<float> s = test::SpeechLike(frames, static_cast<int>(rate), 0.4f, 100 + c);
+    const std::vector<float> n = test::WhiteNoise(frames, 0.02f, 200 + c);
+    for (size_t i = 0; i < frames; ++i) s[i] += n[i];
+    x.push_back(std::move(s));
+  }
+  return x;
+}
+
+// Any sequence of block sizes gives the same output as blocks of exactly one hop.
+TEST(DenoiserProperty, BlockSizeSequenceDoesNotChangeTheOutput) {
+  Model model(HUSH_SUPPRESSOR_STATISTICAL);
+  for (uint32_t rate : {48000u, 44100u, 16000u, 96000u}) {
+    const size_t hop = rate / 100;
+    const test::Planar x = TestInput(rate, 2, rate * 2);
+    Denoiser reference(model, test::Config(rate, 2));
+    const test::Planar expected = test::RunBlocks(reference, x, 0, [&] { return hop; });
+    ASSERT_FALSE(expected.empty());
+    for (uint64_t seed : {1u, 2u, 3u}) {
+      Denoiser d(model, test::Config(rate, 2));
+      test::Lcg rng(seed);
+      // Sizes from 1 frame to the 4096 maximum, with odd values and many tiny blocks.
+      const test::Planar got = test::RunBlocks(d, x, 0, [&] {
+        const uint32_t pick = rng.Below(4);
+        return pick == 0 ? size_t{1} + rng.Below(7) : pick == 1 ? size_t{4096} : size_t{1} + rng.Below(1500);
+      });
+      ASSERT_FALSE(got.empty());
+      for (size_t c = 0; c < 2; ++c) {
+        for (size_t i = 0; i < x[0].size(); ++i) {
+          if (rate == 48000) {
+            // Without resampling the hops see identical samples: bit-exact.
+            ASSERT_EQ(got[c][i], expected[c][i]) << "rate " << rate << " seed " << seed << " at " << i;
+          } else {
+            // SpeexDSP interpolates its filter phase in float; differently cut blocks
+            // round differently by a few ulp (~1e-7 of full scale), far below audibility.
+            ASSERT_NEAR(got[c][i], expected[c][i], 2e-6f) << "rate " << rate << " seed " << seed << " at " << i;
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(DenoiserProperty, SilenceInGivesSilenceOut) {
+  Model model(HUSH_SUPPRESSOR_STATISTICAL);
+  for (uint32_t rate : kRates) {
+    Denoiser d(model, test::Config(rate, 3));
+    const test::Planar x(3, std::vector<float>(rate, 0.0f));
+    const test::Planar y = test::RunBlocks(d, x, 0, [] { return size_t{777}; });
+    ASSERT_FALSE(y.empty());
+    for (const auto& channel : y) {
+      for (float v : channel) ASSERT_EQ(v, 0.0f) << rate;
+    }
+  }
+}
+
+TEST(DenoiserProperty, FiniteInGivesFiniteBoundedOut) {
+  Model model(HUSH_SUPPRESSOR_STATISTICAL);
+  for (uint32_t rate : {8000u, 44100u, 48000u, 192000u}) {
+    Denoiser d(model, test::Config(rate, 1, 100.0f));
+    std::vector<float> x(rate * 2);
+    test::Lcg rng(rate);
+    // Full-scale square bursts, denormals, tiny and huge in-range values.
+    for (size_t i = 0; i < x.size(); ++i) {
+      const size_t segment = (i / 4000) % 4;
+      x[i] = segment == 0 ? ((i / 50) % 2 ? 1.0f : -1.0f)
+             : segment == 1 ? 1e-39f * rng.Uniform()
+             : segment == 2 ? 1e-6f * rng.Uniform()
+                            : rng.Uniform();
+    }
+    const test::Planar y = test::RunBlocks(d, {x}, 0, [] { return size_t{1024}; });
+    ASSERT_FALSE(y.empty());
+    for (float v : y[0]) {
+      ASSERT_TRUE(std::isfinite(v));
+      // Gains never exceed 1; resampler ringing on full-scale squares adds < 20%.
+      ASSERT_LT(std::abs(v), 1.2f);
+    }
+  }
+}
+
+// With strength 0 the denoiser is a pure delay of exactly the reported latency, at every
+// rate and channel count.
+TEST(DenoiserProperty, EveryRateAndChannelCountRoundTripsWithTheReportedLatency) {
+  Model model(HUSH_SUPPRESSOR_STATISTICAL);
+  for (uint32_t rate : kRates) {
+    for (uint32_t channels : {1u, 2u, 8u}) {
+      Denoiser d(model, test::Config(rate, channels, 0.0f));
+      const uint32_t latency = d.LatencyFrames();
+      // Keep the test signal inside the band both rates pass: below 0.4 x the lower rate.
+      const float cutoff_hz = 0.2f * static_cast<float>(std::min(rate, 48000u)) * 0.5f;
+      test::Planar x;
+      for (uint32_t c = 0; c < channels; ++c) x.push_back(test::BandLimitedNoise(rate, 0.2f, cutoff_hz, static_cast<int>(rate), c + 1));
+      const test::Planar y = test::RunBlocks(d, x, latency, [] { return size_t{999}; });
+      ASSERT_FALSE(y.empty());
+      for (uint32_t c = 0; c < channels; ++c) {
+        const size_t n = x[c].size();
+        const long lag = EstimateDelayFrames(x[c].data(), y[c].data(), n, 3 * static_cast<long>(latency));
+        EXPECT_EQ(lag, static_cast<long>(latency)) << "rate " << rate << " channels " << channels;
+        // Aligned by the reported latency the output is the input: the resamplers' pass
+        // band ripple (< 0.01 dB at SpeexDSP quality 8) leaves > 40 dB of SI-SDR.
+        const size_t margin = rate / 10;  // skip the filter start-up at both ends
+        const double sisdr = SiSdrDb(x[c].data() + margin, y[c].data() + latency + margin, n - 2 * margin);
+        EXPECT_GT(sisdr, rate == 48000 ? 90.0 : 40.0) << "rate " << rate << " channels " << channels;
+      }
+    }
+  }
+}
+
+TEST(DenoiserProperty, LatencyIsAtMostOneHopPlusTheAlgorithmicDelayPlusResampling) {
+  Model model(HUSH_SUPPRESSOR_STATISTICAL);
+  for (uint32_t rate : kRates) {
+    Denoiser d(model, test::Config(rate, 1));
+    const double latency_ms = 1000.0 * d.LatencyFrames() / rate;
+    // 10 ms algorithmic + < 10 ms block alignment (+ < 4 ms of resampler filters and
+    // rounding pad at rates other than 48 kHz).
+    EXPECT_LT(latency_ms, rate == 48000 ? 20.0 : 24.0) << rate;
+  }
+}
+
+}  // namespace
+}  // namespace hush
