@@ -13,7 +13,7 @@ namespace {
 constexpr int kRate = kSuppressorRateHz;
 
 // Runs mono audio through a suppressor hop by hop; returns the output (delayed one hop).
-std::vector<float> Run(Suppressor& s, const std::vector<float>& x, std::vector<float>* voice = nullptr) {
+std::vector<float> RunHops(Suppressor& s, const std::vector<float>& x, std::vector<float>* voice = nullptr) {
   std::vector<float> y(x.size(), 0.0f);
   for (size_t h = 0; h + kHopFrames <= x.size(); h += kHopFrames) {
     const float* in[1] = {x.data() + h};
@@ -74,7 +74,7 @@ TEST(StatisticalSuppressor, ZeroAttenuationIsExactPassThrough) {
   params.atten_limit_db = 0.0f;
   s.SetParams(params);
   const std::vector<float> x = test::WhiteNoise(48000, 0.1f, 5);
-  const std::vector<float> y = Run(s, x);
+  const std::vector<float> y = RunHops(s, x);
   // Unit gains leave only the STFT round-off (see the Stft test).
   for (size_t i = kHopFrames; i < x.size(); ++i) ASSERT_NEAR(y[i], x[i - kHopFrames], 1e-5f);
 }
@@ -82,7 +82,7 @@ TEST(StatisticalSuppressor, ZeroAttenuationIsExactPassThrough) {
 TEST(StatisticalSuppressor, RemovesStationaryNoiseDownToTheLimit) {
   StatisticalSuppressor s(1, StatisticalConfig{});
   const std::vector<float> x = test::WhiteNoise(48000 * 4, 0.05f, 6);
-  const std::vector<float> y = Run(s, x);
+  const std::vector<float> y = RunHops(s, x);
   const size_t tail = 48000 * 2;  // judge after 2 s of convergence
   const double reduction_db = test::PowerDb(x.data() + tail, tail) - test::PowerDb(y.data() + tail, tail);
   // Default limit is 30 dB; noise-only input should get most of it.
@@ -98,7 +98,7 @@ TEST(StatisticalSuppressor, KeepsSpeechInModerateNoise) {
   std::vector<float> noisy(n);
   for (size_t i = 0; i < n; ++i) noisy[i] = speech[i] + noise[i];
   std::vector<float> voice;
-  const std::vector<float> y = Run(s, noisy, &voice);
+  const std::vector<float> y = RunHops(s, noisy, &voice);
   // Error against the clean signal, aligned for the one-hop delay, over the last 4 s.
   double err_in = 0.0, err_out = 0.0, clean = 0.0;
   for (size_t i = 2 * 48000; i + kHopFrames < n; ++i) {
@@ -131,7 +131,7 @@ TEST(StatisticalSuppressor, VadGateSilencesNoiseOnly) {
   params.vad_gate_hold_ms = 100.0f;
   s.SetParams(params);
   const std::vector<float> x = test::WhiteNoise(48000 * 3, 0.05f, 9);
-  const std::vector<float> y = Run(s, x);
+  const std::vector<float> y = RunHops(s, x);
   const size_t tail = 48000;
   const double reduction_db = test::PowerDb(x.data() + 2 * tail, tail) - test::PowerDb(y.data() + 2 * tail, tail);
   EXPECT_GT(reduction_db, 38.0);  // the closed gate holds the whole 40 dB floor

@@ -102,11 +102,14 @@ const float* NoiseTracker::UpdateAbsenceProbability(const float* power) {
     sub_minimum2_[k] = std::min(sub_minimum2_[k], smoothed2_[k]);
   }
 
-  // A-priori speech absence from the second minimum.
+  // A-priori speech absence from the second minimum. The power is smoothed over three
+  // bins first: a single periodogram bin of pure noise exceeds 3x its mean 5% of the
+  // time, and each such spike would otherwise be declared speech (musical noise).
   const float gamma1 = config_.gamma1;
+  SmoothOverFrequency(power, scratch_b_.data());
   for (int k = 0; k < n; ++k) {
     const float min_power = config_.min_bias * std::max(minimum2_[k], kPowerFloor);
-    const float gamma_min = power[k] / min_power;
+    const float gamma_min = scratch_b_[k] / min_power;
     const float zeta = smoothed_[k] / min_power;
     float q = 0.0f;
     if (zeta < config_.zeta0) {
@@ -145,10 +148,14 @@ const float* NoiseTracker::UpdateAbsenceProbability(const float* power) {
 void NoiseTracker::UpdateNoise(const float* power, const float* presence_probability) {
   const int n = config_.bins;
   const float ad = config_.noise_smoothing;
+  // For the first hops a plain running mean: a stream mostly starts before the talker
+  // does, and the mean of 20 periodograms is a far better start than the first one.
+  const bool startup = hops_ <= config_.startup_hops;
+  const float startup_alpha = 1.0f - 1.0f / static_cast<float>(hops_);
   for (int k = 0; k < n; ++k) {
     // Where speech is present the estimate holds still; where absent it follows within
     // a few hops.
-    const float alpha = ad + (1.0f - ad) * presence_probability[k];
+    const float alpha = startup ? startup_alpha : ad + (1.0f - ad) * presence_probability[k];
     noise_raw_[k] = alpha * noise_raw_[k] + (1.0f - alpha) * power[k];
     // The noise cannot be louder than the minimum of the smoothed power says (times its
     // bias and some headroom): this undoes a start in the middle of speech, where the

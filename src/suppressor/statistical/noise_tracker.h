@@ -22,10 +22,10 @@ struct NoiseTrackerConfig {
   int bins = 481;
   // Time smoothing of the power spectrum: 0.9 per 10 ms hop is a 95 ms time constant.
   float power_smoothing = 0.9f;
-  // Minimum search: kSubwindows of subwindow_hops each; 8 x 12 hops = 0.96 s, long
-  // enough to bridge a spoken word, short enough to follow a noise that rises.
+  // Minimum search: subwindows of subwindow_hops each; 8 x 8 hops = 0.64 s, long
+  // enough to bridge a vowel, short enough to follow a rising noise within ~1.5 s.
   int subwindows = 8;
-  int subwindow_hops = 12;
+  int subwindow_hops = 8;
   // Thresholds of the rough speech decision (Cohen's gamma0, zeta0) and the upper
   // a-posteriori threshold of the soft decision (gamma1).
   float gamma0 = 4.6f;
@@ -39,6 +39,8 @@ struct NoiseTrackerConfig {
   float noise_bias = 1.47f;
   // How far above the bias-corrected minimum the noise estimate may rise.
   float minimum_headroom = 2.0f;
+  // Hops of plain averaging after a (re)start: 20 hops = 200 ms.
+  int startup_hops = 20;
 };
 
 class NoiseTracker {

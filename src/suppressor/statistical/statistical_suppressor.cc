@@ -31,6 +31,7 @@ StatisticalSuppressor::StatisticalSuppressor(int channels, const StatisticalConf
       power_(static_cast<size_t>(bins_)),
       presence_(static_cast<size_t>(bins_)),
       gain_(static_cast<size_t>(bins_), 1.0f),
+      lsa_gain_(static_cast<size_t>(bins_), 1.0f),
       previous_clean_snr_(static_cast<size_t>(bins_), 0.0f) {
   for (int c = 0; c < channels; ++c) {
     stft_.push_back(std::make_unique<dsp::Stft>(kHopFrames));
@@ -87,8 +88,24 @@ float StatisticalSuppressor::ProcessHop(const float* const* in, float* const* ou
     const float presence =
         1.0f / (1.0f + q / (1.0f - q) * (1.0f + xi) * std::exp(-std::min(v, 80.0f)));
     presence_[k] = presence;
+    lsa_gain_[k] = lsa_gain;
+  }
 
-    float gain = std::exp(presence * std::log(std::max(lsa_gain, 1e-10f)) +
+  // Isolated one-bin presence decisions are noise spikes, not speech (speech harmonics
+  // span several 50 Hz bins): averaging with the neighbours takes the "musical" tones
+  // out of the residual noise.
+  if (config_.smooth_presence) {
+    float previous = presence_[0];
+    for (int k = 1; k < n - 1; ++k) {
+      const float current = presence_[k];
+      presence_[k] = 0.25f * (previous + presence_[k + 1]) + 0.5f * current;
+      previous = current;
+    }
+  }
+
+  for (int k = 0; k < n; ++k) {
+    const float presence = presence_[k];
+    float gain = std::exp(presence * std::log(std::max(lsa_gain_[k], 1e-10f)) +
                           (1.0f - presence) * log_min_gain);
     // Musical-noise control: where speech is unlikely, a gain may only move part of the
     // way from its last value, so isolated noise peaks cannot blink on for one hop.
@@ -96,12 +113,21 @@ float StatisticalSuppressor::ProcessHop(const float* const* in, float* const* ou
     gain = weight * gain_[k] + (1.0f - weight) * gain;
     gain_[k] = gain;
   }
-  tracker_.UpdateNoise(power_.data(), presence_.data());
 
-  float vad_sum = 0.0f;
-  for (int k = vad_low_bin_; k <= vad_high_bin_; ++k) vad_sum += presence_[k];
+  // Voice activity from the speech-band SNR of this hop (noise as tracked, bias
+  // removed, so pure noise reads about 0 dB): a logistic curve centred at 3 dB, 1 dB
+  // wide. Unlike the mean presence probability it has no memory of the previous hop,
+  // so it drops as soon as a word ends.
+  double band_power = 0.0, band_noise = 0.0;
+  for (int k = vad_low_bin_; k <= vad_high_bin_; ++k) {
+    band_power += power_[k];
+    band_noise += noise[k];
+  }
+  const double band_snr_db =
+      10.0 * std::log10((band_power + 1e-30) / (band_noise / config_.noise.noise_bias + 1e-30));
   const float voice_probability =
-      std::clamp(vad_sum / static_cast<float>(vad_high_bin_ - vad_low_bin_ + 1), 0.0f, 1.0f);
+      static_cast<float>(1.0 / (1.0 + std::exp(-(band_snr_db - config_.vad_center_db) / config_.vad_width_db)));
+  tracker_.UpdateNoise(power_.data(), presence_.data());  // for the next hop
   const float gate = gate_.Update(voice_probability, params_.vad_gate_threshold,
                                   params_.vad_gate_hold_ms, kHopMs, min_gain);
 

@@ -36,9 +36,13 @@ struct StatisticalConfig {
   float max_absence_probability = 0.95f;
   // Smoothing over time of the gain where speech is absent (0 = off).
   float absent_gain_smoothing = 0.5f;
-  // Voice probability from the mean speech presence in 300 Hz .. 4 kHz.
+  // Average the speech-presence probability over three bins before the gain.
+  bool smooth_presence = true;
+  // Voice probability from the SNR in 300 Hz .. 4 kHz (see ProcessHop).
   float vad_low_hz = 300.0f;
   float vad_high_hz = 4000.0f;
+  float vad_center_db = 3.0f;
+  float vad_width_db = 1.0f;
 };
 
 class StatisticalSuppressor final : public Suppressor {
@@ -63,6 +67,7 @@ class StatisticalSuppressor final : public Suppressor {
   std::vector<float> power_;
   std::vector<float> presence_;
   std::vector<float> gain_;
+  std::vector<float> lsa_gain_;
   std::vector<float> previous_clean_snr_;  // G_LSA^2 * gamma of the previous hop
   int vad_low_bin_;
   int vad_high_bin_;
