@@ -50,6 +50,27 @@ inline std::vector<float> BandLimitedNoise(size_t frames, float rms, float cutof
   return x;
 }
 
+// Band-limited clicks: every 50 ms a Hann-windowed sinc pulse (cutoff_hz, 64 lobes
+// wide) of random sign and size. Its autocorrelation has a sharp, symmetric peak, so a
+// delay can be measured to a small fraction of a frame.
+inline std::vector<float> BandLimitedClicks(size_t frames, float cutoff_hz, int rate_hz, uint64_t seed) {
+  Lcg rng(seed);
+  std::vector<float> x(frames, 0.0f);
+  const double fc = static_cast<double>(cutoff_hz) / rate_hz;  // cycles per frame
+  const int half = static_cast<int>(32.0 / fc);
+  const size_t spacing = static_cast<size_t>(rate_hz / 20);
+  for (size_t centre = static_cast<size_t>(half); centre + static_cast<size_t>(half) < frames; centre += spacing) {
+    const double amplitude = 0.3 * rng.Uniform();
+    for (int k = -half; k <= half; ++k) {
+      const double t = k;
+      const double sinc = k == 0 ? 1.0 : std::sin(2.0 * std::numbers::pi * fc * t) / (2.0 * std::numbers::pi * fc * t);
+      const double window = 0.5 + 0.5 * std::cos(std::numbers::pi * t / half);
+      x[centre + static_cast<size_t>(k)] += static_cast<float>(amplitude * sinc * window);
+    }
+  }
+  return x;
+}
+
 // A voiced, speech-like signal: harmonics of a gliding 120-220 Hz pitch with formant-ish
 // amplitude roll-off, switched on and off in syllables of ~200 ms with pauses between.
 inline std::vector<float> SpeechLike(size_t frames, int rate_hz, float peak, uint64_t seed) {
