@@ -65,9 +65,28 @@ float StatisticalSuppressor::ProcessHop(const float* const* in, float* const* ou
   const float* absence = tracker_.UpdateAbsenceProbability(power_.data());
   const float* noise = tracker_.NoisePower();
 
+  // Voice activity from the speech-band SNR of this hop (noise as tracked, bias
+  // removed, so pure noise reads about 0 dB): a logistic curve centred at 3 dB, 1 dB
+  // wide. Unlike the mean presence probability it has no memory of the previous hop,
+  // so it drops as soon as a word ends.
+  double band_power = 0.0, band_noise = 0.0;
+  for (int k = vad_low_bin_; k <= vad_high_bin_; ++k) {
+    band_power += power_[k];
+    band_noise += noise[k];
+  }
+  const double band_snr_db =
+      10.0 * std::log10((band_power + 1e-30) / (band_noise / config_.noise.noise_bias + 1e-30));
+  const float voice_probability =
+      static_cast<float>(1.0 / (1.0 + std::exp(-(band_snr_db - config_.vad_center_db) / config_.vad_width_db)));
+
   const float atten_db = std::clamp(params_.atten_limit_db, 0.0f, 100.0f);
   const float min_gain = std::pow(10.0f, -atten_db / 20.0f);
-  const float log_min_gain = std::log(min_gain);
+  // While someone speaks, the floor rises (to 20 % of the limit at full voice probability):
+  // residual noise is masked by the voice then, and weak speech in noisy bins is
+  // attenuated less; between words the whole limit applies.
+  const float frame_floor_db = atten_db * (1.0f - config_.voiced_floor_fraction * voice_probability);
+  const float frame_min_gain = std::pow(10.0f, -frame_floor_db / 20.0f);
+  const float log_min_gain = std::log(frame_min_gain);
   const float min_prior_snr = std::pow(10.0f, config_.min_prior_snr_db / 10.0f);
   const float dd = config_.dd_weight;
   const float q_max = config_.max_absence_probability;
@@ -114,19 +133,6 @@ float StatisticalSuppressor::ProcessHop(const float* const* in, float* const* ou
     gain_[k] = gain;
   }
 
-  // Voice activity from the speech-band SNR of this hop (noise as tracked, bias
-  // removed, so pure noise reads about 0 dB): a logistic curve centred at 3 dB, 1 dB
-  // wide. Unlike the mean presence probability it has no memory of the previous hop,
-  // so it drops as soon as a word ends.
-  double band_power = 0.0, band_noise = 0.0;
-  for (int k = vad_low_bin_; k <= vad_high_bin_; ++k) {
-    band_power += power_[k];
-    band_noise += noise[k];
-  }
-  const double band_snr_db =
-      10.0 * std::log10((band_power + 1e-30) / (band_noise / config_.noise.noise_bias + 1e-30));
-  const float voice_probability =
-      static_cast<float>(1.0 / (1.0 + std::exp(-(band_snr_db - config_.vad_center_db) / config_.vad_width_db)));
   tracker_.UpdateNoise(power_.data(), presence_.data());  // for the next hop
   const float gate = gate_.Update(voice_probability, params_.vad_gate_threshold,
                                   params_.vad_gate_hold_ms, kHopMs, min_gain);
@@ -134,7 +140,7 @@ float StatisticalSuppressor::ProcessHop(const float* const* in, float* const* ou
   for (int c = 0; c < channels_; ++c) {
     dsp::Complex* spectrum = spectra_[c].data();
     for (int k = 0; k < n; ++k) {
-      spectrum[k] *= std::clamp(gain_[k] * gate, min_gain, 1.0f);
+      spectrum[k] *= std::clamp(gain_[k] * gate, min_gain, 1.0f);  // gate may go below the frame floor
     }
     stft_[c]->Synthesize(spectrum, out[c]);
   }

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: MIT
+// hush-eval: runs Hush and the classic peers on the same noisy speech and prints STOI,
+// ESTOI, SI-SDR, delay and CPU cost side by side. See docs/EVALUATION.md.
+#include <CLI/CLI.hpp>
+#include <hush/hush.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "eval/sisdr.h"
+#include "eval/stoi.h"
+#include "eval/test_set.h"
+#include "peers/peer.h"
+
+namespace hush::bench {
+namespace {
+
+double ThreadCpuSeconds() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
+// A system under test: makes a fresh processor per item (no state carried across).
+struct System {
+  std::string name;
+  std::function<std::unique_ptr<PeerSuppressor>()> make;
+};
+
+// Hush through its public C API, as an application would use it: 48 kHz mono, 10 ms
+// blocks, delay as reported.
+class HushSystem final : public PeerSuppressor {
+ public:
+  HushSystem(const Model& model, float atten_limit_db, std::string name) : name_(std::move(name)) {
+    hush_denoiser_config config = DefaultConfig();
+    config.sample_rate_hz = kEvalRateHz;
+    config.atten_limit_db = atten_limit_db;
+    denoiser_ = std::make_unique<Denoiser>(model, config);
+  }
+  std::string Name() const override { return name_; }
+  int DelayFrames() const override { return static_cast<int>(denoiser_->LatencyFrames()); }
+  void Process(const float* in, float* out, size_t frames) override {
+    for (size_t pos = 0; pos < frames; pos += 480) {
+      const size_t n = std::min<size_t>(480, frames - pos);
+      const float* ip = in + pos;
+      float* op = out + pos;
+      denoiser_->Process(&ip, &op, n);
+    }
+  }
+
+ private:
+  std::string name_;
+  std::unique_ptr<Denoiser> denoiser_;
+};
+
+class Unprocessed final : public PeerSuppressor {
+ public:
+  std::string Name() const override { return "noisy input"; }
+  int DelayFrames() const override { return 0; }
+  void Process(const float* in, float* out, size_t frames) override { std::copy(in, in + frames, out); }
+};
+
+struct Scores {
+  double stoi = 0, estoi = 0, sisdr = 0, cpu_seconds = 0, audio_seconds = 0;
+  int items = 0;
+  long worst_residual_delay = 0;
+  int delay_frames = 0;
+};
+
+int Run(int argc, char** argv) {
+  CLI::App app{"hush-eval: Hush vs SpeexDSP vs WebRTC NS on noisy speech"};
+  TestSetOptions set_options;
+  set_options.data_dir = "../shared/data";
+  float strength = 30.0f;
+  bool per_item = false;
+  std::vector<std::string> only;
+  app.add_option("--data", set_options.data_dir, "The shared data folder (default ../shared/data)");
+  app.add_option("--set", set_options.set, "heldout (default; never used for tuning) or dev")
+      ->check(CLI::IsMember({"heldout", "dev"}));
+  app.add_option("--snr", set_options.snrs_db, "Mixing SNRs in dB (default 0 5 10 15)");
+  app.add_option("--max-items", set_options.max_items, "Stop after this many items (0 = all)");
+  app.add_option("--max-seconds", set_options.max_seconds, "Cut clips to this length");
+  app.add_option("--strength", strength, "Hush's attenuation limit in dB (default 30)");
+  app.add_flag("--per-item", per_item, "Print every item's scores");
+  app.add_option("--systems", only, "Run only these: noisy, hush, speex, webrtc (default: all)");
+  CLI11_PARSE(app, argc, argv);
+
+  std::vector<TestItem> items;
+  try {
+    items = BuildTestSet(set_options);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "hush-eval: %s\n", e.what());
+    return 1;
+  }
+  Model statistical(HUSH_SUPPRESSOR_STATISTICAL);
+  std::vector<std::pair<std::string, System>> all_systems = {
+      {"noisy", {"noisy input", [] { return std::make_unique<Unprocessed>(); }}},
+      {"hush", {"Hush (statistical)", [&] { return std::make_unique<HushSystem>(statistical, strength, "Hush (statistical)"); }}},
+      {"speex", {"SpeexDSP", [] { return CreateSpeexPeer(); }}},
+      {"webrtc", {"WebRTC NS", [] { return CreateWebRtcPeer(2); }}},
+  };
+  std::vector<System> systems;
+  for (const auto& [key, system] : all_systems) {
+    if (only.empty() || std::find(only.begin(), only.end(), key) != only.end()) systems.push_back(system);
+  }
+
+  double total_seconds = 0;
+  for (const auto& item : items) total_seconds += static_cast<double>(item.clean.size()) / kEvalRateHz;
+  std::printf("hush-eval: %s set, %zu items, %.1f s of audio, SNRs", set_options.set.c_str(), items.size(), total_seconds);
+  for (double s : set_options.snrs_db) std::printf(" %g", s);
+  std::printf(" dB (+ recorded pairs)\n");
+
+  std::vector<Scores> totals(systems.size());
+  // (system, snr) -> sum, n; snr 1000 stands for the recorded pairs.
+  std::map<std::pair<size_t, int>, std::pair<double, int>> sisdr_by_snr, stoi_by_snr;
+  for (const auto& item : items) {
+    for (size_t s = 0; s < systems.size(); ++s) {
+      auto processor = systems[s].make();
+      const size_t delay = static_cast<size_t>(processor->DelayFrames());
+      std::vector<float> input = item.noisy;
+      input.resize(item.noisy.size() + delay, 0.0f);  // flush the delay out
+      std::vector<float> output(input.size());
+      const double start = ThreadCpuSeconds();
+      processor->Process(input.data(), output.data(), input.size());
+      const double cpu = ThreadCpuSeconds() - start;
+      const float* aligned = output.data() + delay;
+      const size_t n = item.clean.size();
+      const auto stoi = Stoi(item.clean.data(), aligned, n, kEvalRateHz);
+      const auto estoi = Estoi(item.clean.data(), aligned, n, kEvalRateHz);
+      if (!stoi || !estoi) continue;  // too little speech to score
+      const double sisdr = SiSdrDb(item.clean.data(), aligned, n);
+      // After alignment by the reported delay the best lag must be 0: anything else
+      // would bias every score, so it is reported.
+      const long residual = EstimateDelayFrames(item.clean.data(), aligned, n, 2000);
+      Scores& t = totals[s];
+      t.stoi += *stoi;
+      t.estoi += *estoi;
+      t.sisdr += sisdr;
+      t.cpu_seconds += cpu;
+      t.audio_seconds += static_cast<double>(input.size()) / kEvalRateHz;
+      t.items += 1;
+      t.delay_frames = static_cast<int>(delay);
+      if (std::abs(residual) > std::abs(t.worst_residual_delay)) t.worst_residual_delay = residual;
+      const int snr_key = std::isnan(item.snr_db) ? 1000 : static_cast<int>(item.snr_db);
+      auto& cell = sisdr_by_snr[{s, snr_key}];
+      cell.first += sisdr;
+      cell.second += 1;
+      auto& stoi_cell = stoi_by_snr[{s, snr_key}];
+      stoi_cell.first += *stoi;
+      stoi_cell.second += 1;
+      if (per_item) {
+        std::printf("  %-60s %-20s STOI %.3f ESTOI %.3f SI-SDR %6.2f dB\n", item.name.c_str(), systems[s].name.c_str(),
+                    *stoi, *estoi, sisdr);
+      }
+    }
+  }
+
+  std::printf("\n| system | STOI | ESTOI | SI-SDR (dB) | delay (ms) | CPU s per audio s |\n|---|---|---|---|---|---|\n");
+  for (size_t s = 0; s < systems.size(); ++s) {
+    const Scores& t = totals[s];
+    if (t.items == 0) continue;
+    std::printf("| %s | %.3f | %.3f | %.2f | %.1f | %.4f |\n", systems[s].name.c_str(), t.stoi / t.items,
+                t.estoi / t.items, t.sisdr / t.items, 1000.0 * t.delay_frames / kEvalRateHz,
+                t.cpu_seconds / t.audio_seconds);
+  }
+  std::vector<int> keys;
+  for (const auto& [key, cell] : sisdr_by_snr) {
+    if (key.first == 0) keys.push_back(key.second);
+  }
+  auto by_snr_table = [&](const char* title, auto& table, const char* number_format) {
+    std::printf("\n%s by input SNR:\n| system |", title);
+    for (int k : keys) k == 1000 ? std::printf(" recorded pairs |") : std::printf(" %d dB |", k);
+    std::printf("\n|---|");
+    for (size_t i = 0; i < keys.size(); ++i) std::printf("---|");
+    std::printf("\n");
+    for (size_t s2 = 0; s2 < systems.size(); ++s2) {
+      std::printf("| %s |", systems[s2].name.c_str());
+      for (int k : keys) {
+        const auto& cell = table[{s2, k}];
+        std::printf(" ");
+        std::printf(number_format, cell.second ? cell.first / cell.second : 0.0);
+        std::printf(" |");
+      }
+      std::printf("\n");
+    }
+  };
+  by_snr_table("SI-SDR (dB)", sisdr_by_snr, "%.2f");
+  by_snr_table("STOI", stoi_by_snr, "%.3f");
+  int misaligned = 0;
+  for (size_t s = 0; s < systems.size(); ++s) {
+    if (totals[s].worst_residual_delay != 0) {
+      std::printf("warning: %s: residual delay up to %ld frames after alignment\n", systems[s].name.c_str(),
+                  totals[s].worst_residual_delay);
+      ++misaligned;
+    }
+  }
+  return misaligned == 0 ? 0 : 3;
+}
+
+}  // namespace
+}  // namespace hush::bench
+
+int main(int argc, char** argv) { return hush::bench::Run(argc, argv); }
