@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The whole test suite, from a fresh Debian 12 machine: installs dependencies, builds
+# with warnings as errors, and runs every test (unit, golden, property, RT, integration).
+# Tests that need ../shared/data skip, saying so, where it is absent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+
+jobs=$(nproc 2>/dev/null || echo 2)
+cmake --preset release -DHUSH_WERROR=ON >/dev/null
+cmake --build --preset release -j "$jobs"
+ctest --preset release -j "$jobs"
