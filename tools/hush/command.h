@@ -21,6 +21,7 @@ struct Command {
 };
 
 Command RegisterDenoiseCommand(CLI::App& parent);
+Command RegisterSimCommand(CLI::App& parent);
 
 }  // namespace hush::cli
 

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
 
   std::vector<hush::cli::Command> commands;
   commands.push_back(hush::cli::RegisterDenoiseCommand(app));
+  commands.push_back(hush::cli::RegisterSimCommand(app));
 
   try {
     app.parse(argc, argv);
