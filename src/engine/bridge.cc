@@ -28,7 +28,8 @@ constexpr double kRecentreAboveMs = 15.0;  // fill this far above target: re-cen
 constexpr double kLockToleranceMs = 1.0;
 constexpr double kLockHoldSeconds = 0.5;
 constexpr double kFadeMs = 5.0;
-constexpr double kDriftAverageSeconds = 10.0;          // fades and crossfades: short, and click-free
+constexpr double kDriftAverageSeconds = 10.0;
+constexpr double kIntegrateWithinMs = 3.0;          // fades and crossfades: short, and click-free
 
 }  // namespace
 
@@ -53,19 +54,13 @@ Bridge::Bridge(const BridgeConfig& config)
   crossfade_.assign(fade * channels, 0.0f);
   if (config.carry_audio) {
     int error = 0;
-    resampler_ = reinterpret_cast<SRC_STATE_tag*>(src_new(SRC_SINC_MEDIUM_QUALITY, config.channels, &error));
+    resampler_ = reinterpret_cast<SRC_STATE_tag*>(src_new(SRC_SINC_FASTEST, config.channels, &error));
     if (resampler_ == nullptr) throw std::bad_alloc();
   }
 }
 
 Bridge::~Bridge() {
   if (resampler_ != nullptr) src_delete(reinterpret_cast<SRC_STATE*>(resampler_));
-}
-
-double Bridge::ResamplerDelayFrames() const {
-  // SRC_SINC_MEDIUM_QUALITY's filter is about 2 x 20 zero crossings at unity ratio; its
-  // group delay is half of that, in input frames (libsamplerate does not report it).
-  return config_.carry_audio ? 20.0 / nominal_ratio_ : 0.0;
 }
 
 namespace {
@@ -120,7 +115,12 @@ void Bridge::UpdateLoop(double fill_frames, size_t frames) {
   const double rate = config_.producer_rate_hz;
   const double kp = 2.0 * kLoopDamping * kLoopOmega / rate;
   const double ki = kLoopOmega * kLoopOmega / rate;
-  integral_ = std::clamp(integral_ + ki * error * dt, -kMaxCorrection, kMaxCorrection);
+  // Integrate only small errors: drift moves the fill slowly (1000 ppm is 1 ms per
+  // second), so a fill far from target means an xrun in the making, and integrating it
+  // would wind the drift estimate up for seconds after the recovery.
+  if (std::abs(error) * 1000.0 / rate < kIntegrateWithinMs) {
+    integral_ = std::clamp(integral_ + ki * error * dt, -kMaxCorrection, kMaxCorrection);
+  }
   correction_ = std::clamp(kp * error + integral_, -kMaxCorrection, kMaxCorrection);
 
   if (std::abs(error) * 1000.0 / rate < kLockToleranceMs) {
@@ -252,7 +252,17 @@ void Bridge::Pull(float* const* out, size_t frames, double time_s) {
         const float w = static_cast<float>(fade - f) / static_cast<float>(fade + 1);
         for (size_t c = 0; c < channels; ++c) y[(produced - fade + f) * channels + c] *= w;
       }
-      std::fill(y + produced * channels, y + frames * channels, 0.0f);
+      // After the data ends, let the last value decay over the fade length instead of
+      // dropping to zero in one sample (which would click when little was produced).
+      for (size_t c = 0; c < channels; ++c) {
+        const float last = produced > 0 ? y[(produced - 1) * channels + c] : 0.0f;
+        for (size_t f = produced; f < frames; ++f) {
+          const size_t k = f - produced + 1;
+          y[f * channels + c] = k < fade_frames ? last * (1.0f - static_cast<float>(k) / static_cast<float>(fade_frames)) : 0.0f;
+        }
+      }
+      // The integrator wandered while the ring drained; its long-term average did not.
+      integral_ = drift_average_;
       ring_.CountUnderrun();
       recentres_.fetch_add(1, std::memory_order_relaxed);
       state_ = State::kFilling;

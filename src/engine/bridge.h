@@ -3,7 +3,7 @@
 // another, holding a target latency while the clocks drift apart.
 //
 //   producer thread: Push(block) -> [SPSC ring] -> Pull(block): variable-ratio
-//   resampler (libsamplerate) -> consumer thread
+//   resampler (libsamplerate, SRC_SINC_FASTEST) -> consumer thread
 //
 // The consumer measures the ring's fill after every Pull, smooths it with two cascaded
 // one-pole filters (0.2 s each: block-size sawtooth and jitter are removed before they
@@ -71,9 +71,6 @@ class Bridge {
 
   // [RT-safe] [lock-free] any thread.
   BridgeTelemetry Telemetry() const;
-
-  // Latency the resampler adds on top of the ring, in consumer frames.
-  double ResamplerDelayFrames() const;
 
  private:
   enum class State { kFilling, kRunning, kFadingOut };

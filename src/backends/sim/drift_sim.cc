@@ -88,7 +88,7 @@ DriftSimResult RunDriftSim(const DriftSimOptions& o) {
   double ppm_now = o.producer.ppm;
 
   auto in_event_window = [&](double t) {
-    auto near = [&](double at, double length) { return at >= 0 && t >= at - 0.05 && t <= at + length + 1.0; };
+    auto near = [&](double at, double length) { return at >= 0 && t >= at - 0.05 && t <= at + length + 2.0; };
     return near(o.stall_at_s, o.stall_ms * 1e-3) || near(o.storm_at_s, o.storm_seconds) || near(o.step_at_s, 0.0);
   };
 
