@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # The whole test suite, from a fresh Debian 12 machine: installs dependencies, builds
-# with warnings as errors, and runs every test (unit, golden, property, RT, integration).
+# with warnings as errors, and runs every test (unit, golden, property, RT, integration,
+# quality), then the engine's two-thread stress test under ThreadSanitizer.
 # Tests that need ../shared/data skip, saying so, where it is absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,3 +13,8 @@ jobs=$(nproc 2>/dev/null || echo 2)
 cmake --preset release -DHUSH_WERROR=ON >/dev/null
 cmake --build --preset release -j "$jobs"
 ctest --preset release -j "$jobs"
+
+# The SPSC ring and bridge with real threads, under ThreadSanitizer (only that target).
+cmake --preset tsan -DHUSH_WERROR=ON >/dev/null
+cmake --build --preset tsan -j "$jobs" --target hush_engine_stress_tests
+ctest --preset tsan -L tsan

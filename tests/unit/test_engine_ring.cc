@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <numeric>
+#include <thread>
 #include <vector>
 
 #include "engine/block_adapter.h"
@@ -47,6 +48,22 @@ TEST(SpscRing, NeverOverwritesUnreadDataAndCountsXruns) {
   EXPECT_EQ(ring.Underruns(), 1u);
   EXPECT_EQ(out[0], 1);
   EXPECT_EQ(out[3], 4);  // the oldest data survived
+}
+
+TEST(SpscRing, DebugBuildsAbortOnASecondProducerThread) {
+#ifdef NDEBUG
+  GTEST_SKIP() << "the single-producer/consumer check exists in debug builds only (cmake --preset debug)";
+#else
+  EXPECT_DEATH(
+      {
+        SpscRing<int> ring(8);
+        const int v = 1;
+        ring.TryWrite(&v, 1);                                  // this thread is the producer
+        std::thread other([&] { ring.TryWrite(&v, 1); });      // a second producer
+        other.join();
+      },
+      "");
+#endif
 }
 
 TEST(BlockAdapter, AnyBlockSequenceGivesTheFixedBlockStreamDelayedByBlockMinusOne) {
