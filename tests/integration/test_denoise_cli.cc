@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -248,6 +249,26 @@ TEST_F(DenoiseCli, OneBadInputDoesNotStopTheOthers) {
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_TRUE(fs::exists(Path("out/a.wav")));
   EXPECT_FALSE(fs::exists(Path("out/bad.wav")));
+}
+
+TEST_F(DenoiseCli, ShowsAProgressBarOnlyOnATerminal) {
+  if (std::system("command -v script >/dev/null 2>&1") != 0) GTEST_SKIP() << "util-linux 'script' (a pseudo-terminal) is absent";
+  const std::string in = MakeInput("long.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 16000, 1, 25.0);
+  // Under a pseudo-terminal: a bar with a percentage, erased at the end.
+  const std::string command = std::string("script -qec '") + HUSH_CLI_PATH + " denoise " + in + " -o " + Path("tty.wav") +
+                              "' /dev/null 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string tty_output;
+  std::array<char, 512> buffer{};
+  while (fgets(buffer.data(), buffer.size(), pipe) != nullptr) tty_output += buffer.data();
+  EXPECT_EQ(pclose(pipe), 0) << tty_output;
+  EXPECT_NE(tty_output.find("%"), std::string::npos) << tty_output;
+  EXPECT_NE(tty_output.find("long.wav"), std::string::npos) << tty_output;
+  // Through a pipe: the summary line only.
+  const Result r = RunHush("denoise " + in + " -o " + Path("pipe.wav"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.find("%"), std::string::npos) << r.output;
 }
 
 TEST_F(DenoiseCli, RealRecordingFromSharedData) {
