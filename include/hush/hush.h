@@ -73,9 +73,10 @@ typedef enum hush_suppressor_kind {
   HUSH_SUPPRESSOR_NEURAL = 2       /* the trained model (HUSH_ERROR_UNSUPPORTED where absent) */
 } hush_suppressor_kind;
 
-/* Creates a model built into the library. On success *out_model owns a reference that
- * hush_model_destroy() releases. Not RT-safe. Thread-safe. */
-HUSH_API hush_status hush_model_create(hush_suppressor_kind kind, hush_model** out_model);
+/* Creates a model built into the library. `kind` is a hush_suppressor_kind (an int, so
+ * any value a caller passes is checked, not assumed valid). On success *out_model owns a
+ * reference that hush_model_destroy() releases. Not RT-safe. Thread-safe. */
+HUSH_API hush_status hush_model_create(int kind, hush_model** out_model);
 
 /* Creates a model from a weight blob in memory (copied; the caller keeps `bytes`).
  * A blob that fails any check is refused whole (HUSH_ERROR_CORRUPT_MODEL or

@@ -72,7 +72,7 @@ const char* hush_status_string(int status) {
 
 const char* hush_version_string(void) { return "0.1.0"; }
 
-hush_status hush_model_create(hush_suppressor_kind kind, hush_model** out_model) {
+hush_status hush_model_create(int kind, hush_model** out_model) {
   if (out_model == nullptr) return HUSH_ERROR_INVALID_ARGUMENT;
   *out_model = nullptr;
   if (kind != HUSH_SUPPRESSOR_DEFAULT && kind != HUSH_SUPPRESSOR_STATISTICAL && kind != HUSH_SUPPRESSOR_NEURAL) {

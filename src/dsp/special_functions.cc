@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "dsp/special_functions.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
@@ -72,7 +73,8 @@ float ExpHalfE1(float v) {
     return std::exp(0.5f * (-kEulerGamma - log_v));
   }
   const float position = (log_v - kLogMin) * (kTableSize / (kLogMax - kLogMin));
-  const int i = static_cast<int>(position);
+  // Float rounding can put log_v just under kLogMax at position == kTableSize.
+  const int i = std::min(static_cast<int>(position), kTableSize - 1);
   const float fraction = position - static_cast<float>(i);
   return table.values[static_cast<size_t>(i)] +
          fraction * (table.values[static_cast<size_t>(i) + 1] - table.values[static_cast<size_t>(i)]);

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "eval/sisdr.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 #include <vector>
 
 #include "dsp/stft.h"
@@ -10,6 +12,7 @@
 namespace hush {
 
 double SiSdrDb(const float* reference, const float* estimate, size_t frames) {
+  if (frames > 0 && (reference == nullptr || estimate == nullptr)) throw std::invalid_argument("SI-SDR: null signal");
   if (frames == 0) return -std::numeric_limits<double>::infinity();
   double mean_r = 0.0, mean_e = 0.0;
   for (size_t i = 0; i < frames; ++i) {
@@ -39,6 +42,8 @@ double SiSdrDb(const float* reference, const float* estimate, size_t frames) {
 }
 
 long EstimateDelayFrames(const float* reference, const float* delayed, size_t frames, long max_lag_frames) {
+  if (frames > 0 && (reference == nullptr || delayed == nullptr)) throw std::invalid_argument("delay: null signal");
+  if (max_lag_frames < 0) throw std::invalid_argument("delay: negative maximum lag");
   if (frames == 0) return 0;
   // Zero-padded to a power of two at least twice as long, so the circular correlation
   // equals the linear one for every lag tested.

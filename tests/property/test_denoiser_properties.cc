@@ -122,7 +122,9 @@ TEST(DenoiserProperty, EveryRateAndChannelCountRoundTripsWithTheReportedLatency)
         // The sub-frame delay, from a parabola through the correlation around its peak.
         auto correlation = [&](long l) {
           double sum = 0.0;
-          for (size_t i = 0; i < n; ++i) sum += static_cast<double>(x[c][i]) * y[c][i + static_cast<size_t>(l)];
+          for (size_t i = 0; i < n && i + static_cast<size_t>(l) < y[c].size(); ++i) {
+            sum += static_cast<double>(x[c][i]) * y[c][i + static_cast<size_t>(l)];
+          }
           return sum;
         };
         const long best = lag;

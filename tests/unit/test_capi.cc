@@ -31,7 +31,8 @@ TEST(CApi, StatusStringsAreDistinctAndNeverNull) {
 TEST(CApi, ModelCreationChecksArguments) {
   hush_model* model = reinterpret_cast<hush_model*>(0x1);
   EXPECT_EQ(hush_model_create(HUSH_SUPPRESSOR_STATISTICAL, nullptr), HUSH_ERROR_INVALID_ARGUMENT);
-  EXPECT_EQ(hush_model_create(static_cast<hush_suppressor_kind>(42), &model), HUSH_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(hush_model_create(42, &model), HUSH_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(hush_model_create(-1, &model), HUSH_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(model, nullptr);  // cleared on failure
   EXPECT_EQ(hush_model_create_from_memory(nullptr, 10, &model), HUSH_ERROR_INVALID_ARGUMENT);
   const char junk[16] = {};
