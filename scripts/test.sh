@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The whole test suite, from a fresh Debian 12 machine: installs dependencies, builds
 # with warnings as errors, and runs every test (unit, golden, property, RT, integration,
-# quality), then the engine's two-thread stress test under ThreadSanitizer.
+# quality), then the whole suite again under AddressSanitizer + UBSan, and the engine's
+# two-thread stress test under ThreadSanitizer.
 # Tests that need ../shared/data skip, saying so, where it is absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,12 @@ jobs=$(nproc 2>/dev/null || echo 2)
 cmake --preset release -DHUSH_WERROR=ON >/dev/null
 cmake --build --preset release -j "$jobs"
 ctest --preset release -j "$jobs"
+
+# Everything again under AddressSanitizer + UndefinedBehaviorSanitizer (the RT interposer
+# test is left out there: the sanitizers replace the same symbols).
+cmake --preset asan-ubsan -DHUSH_WERROR=ON >/dev/null
+cmake --build --preset asan-ubsan -j "$jobs"
+ctest --preset asan-ubsan -j "$jobs"
 
 # The SPSC ring and bridge with real threads, under ThreadSanitizer (only that target).
 cmake --preset tsan -DHUSH_WERROR=ON >/dev/null

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The evaluation sets: clean speech mixed with real noise at chosen SNRs, at 48 kHz mono.
 //
-// held-out (the default; never used for tuning): speech from samples/clean (15 read
-//   English clips: CMU ARCTIC, LJSpeech, LibriVox, VCTK, a CC0 voice) and samples/pairs
+// held-out (the default; never used for tuning): speech from samples/clean (17 read
+//   English clips: CMU ARCTIC, LJSpeech, LibriVox, VCTK, CC0 voices) and samples/pairs
 //   (3 real VoiceBank+DEMAND noisy/clean pairs, used as they are); noise from the
 //   blanket, berlin_noise and livekit_npm sets and samples/noise.
 // dev (for tuning): speech from speech/artikulate, noise from tumult, esc10, ibm_max,
