@@ -191,12 +191,18 @@ double Bridge::ProducerLagFrames(double now) const {
   return block - std::clamp((now - push_time) * config_.producer_rate_hz, 0.0, 4.0 * block);
 }
 
+size_t Bridge::StartFill(size_t frames, double now) const {
+  // A late producer block makes the lag negative; never below the target itself.
+  const double extra = std::max(0.0, static_cast<double>(frames) * nominal_ratio_ + ProducerLagFrames(now));
+  return target_frames_ + static_cast<size_t>(extra) + 1;
+}
+
 void Bridge::Recentre(size_t frames, double now) {
   // Leave the target plus what this Pull is about to consume (the loop measures after
   // consumption) plus the not-yet-due part of the producer's last block (it measures the
   // producer's position continuously), so the loop starts with no error.
   const size_t channels = Channels();
-  const size_t keep = target_frames_ + static_cast<size_t>(static_cast<double>(frames) * nominal_ratio_ + ProducerLagFrames(now)) + 1;
+  const size_t keep = StartFill(frames, now);
   const size_t fill = ring_.ReadableSize() / channels;
   if (fill > keep) ring_.Skip((fill - keep) * channels);
   smoothing_started_ = false;
@@ -213,7 +219,7 @@ void Bridge::Pull(float* const* out, size_t frames, double time_s) {
   frames = std::min(frames, config_.max_block_frames);
   float* y = scratch_out_.data();
   const size_t fade_frames = crossfade_.size() / channels;
-  const size_t needed = target_frames_ + static_cast<size_t>(static_cast<double>(frames) * nominal_ratio_ + ProducerLagFrames(now)) + 1;
+  const size_t needed = StartFill(frames, now);
 
   if (state_ == State::kFilling && ring_.ReadableSize() / channels >= needed) {
     // (Re)start exactly at the target; the integrator keeps its drift estimate.

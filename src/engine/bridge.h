@@ -80,6 +80,8 @@ class Bridge {
   size_t Resample(float* interleaved_out, size_t frames, double ratio);
   void Recentre(size_t frames, double now);
   double ProducerLagFrames(double now) const;
+  // Ring fill at which a Pull of `frames` leaves exactly the target behind.
+  size_t StartFill(size_t frames, double now) const;
 
   BridgeConfig config_;
   double nominal_ratio_;  // producer frames per consumer frame at nominal rates
