@@ -271,6 +271,16 @@ TEST_F(DenoiseCli, ShowsAProgressBarOnlyOnATerminal) {
   EXPECT_EQ(r.output.find("%"), std::string::npos) << r.output;
 }
 
+TEST(SimCli, DriftSimulationPrintsTheSummaryLine) {
+  const Result r = RunHush("sim drift --ppm 1000 --seconds 120 --rate-in 44100 --block-in 441 --block-out 1024 "
+                           "--jitter-ms 0.5 --audio-seconds 15");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const size_t summary = r.output.find("summary: xruns after lock 0, max latency error 0.");
+  EXPECT_NE(summary, std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("THD+N -", summary), std::string::npos) << r.output;
+  EXPECT_EQ(RunHush("sim drift --stall-side sideways").exit_code, 2);  // bad option: usage error
+}
+
 TEST_F(DenoiseCli, RealRecordingFromSharedData) {
   const fs::path sample = fs::path(HUSH_SHARED_DATA_DIR) / "samples/pairs/noisy/p287_001.flac";
   const fs::path reference = fs::path(HUSH_SHARED_DATA_DIR) / "samples/pairs/clean/p287_001.flac";
