@@ -11,6 +11,8 @@
 #include <stdexcept>
 
 #include "capi/denoiser.h"
+#include "suppressor/neural/model_blob.h"
+#include "suppressor/neural/neural_suppressor.h"
 #include "suppressor/registry.h"
 
 struct hush_model {
@@ -90,8 +92,12 @@ hush_status hush_model_create_from_memory(const void* bytes, size_t size_bytes, 
   if (out_model == nullptr) return HUSH_ERROR_INVALID_ARGUMENT;
   *out_model = nullptr;
   if (bytes == nullptr || size_bytes == 0) return HUSH_ERROR_INVALID_ARGUMENT;
-  // No suppressor in this build reads a weight blob yet.
-  return HUSH_ERROR_UNSUPPORTED;
+  return Guard([&] {
+    hush::neural::BlobResult parsed = hush::neural::ParseModelBlob(bytes, size_bytes);
+    if (parsed.status != HUSH_OK) return parsed.status;
+    *out_model = new hush_model{std::make_shared<hush::neural::NeuralSuppressorFactory>(std::move(parsed.model))};
+    return HUSH_OK;
+  });
 }
 
 int hush_model_kind(const hush_model* model) {

@@ -42,13 +42,17 @@ TEST(RtInterposer, DetectsAllocationLockAndSleepInsideAScope) {
 struct Case {
   uint32_t rate_hz;
   uint32_t channels;
+  int kind;  // hush_suppressor_kind
 };
 
 class RtHotPath : public ::testing::TestWithParam<Case> {};
 
 TEST_P(RtHotPath, AMinuteOfProcessingNeverAllocatesLocksOrWaits) {
   const Case c = GetParam();
-  Model model(HUSH_SUPPRESSOR_STATISTICAL);
+  hush_model* raw = nullptr;
+  if (hush_model_create(c.kind, &raw) == HUSH_ERROR_UNSUPPORTED) GTEST_SKIP() << "no neural model in this build";
+  hush_model_destroy(raw);
+  Model model(static_cast<hush_suppressor_kind>(c.kind));
   hush_denoiser_config config = DefaultConfig();
   config.sample_rate_hz = c.rate_hz;
   config.channels = c.channels;
@@ -114,9 +118,17 @@ TEST_P(RtHotPath, AMinuteOfProcessingNeverAllocatesLocksOrWaits) {
 }
 
 INSTANTIATE_TEST_SUITE_P(RatesAndChannels, RtHotPath,
-                         ::testing::Values(Case{48000, 1}, Case{44100, 2}, Case{16000, 1}, Case{96000, 2}),
+                         ::testing::Values(Case{48000, 1, HUSH_SUPPRESSOR_STATISTICAL},
+                                           Case{44100, 2, HUSH_SUPPRESSOR_STATISTICAL},
+                                           Case{16000, 1, HUSH_SUPPRESSOR_STATISTICAL},
+                                           Case{96000, 2, HUSH_SUPPRESSOR_STATISTICAL},
+                                           Case{48000, 1, HUSH_SUPPRESSOR_NEURAL},
+                                           Case{44100, 2, HUSH_SUPPRESSOR_NEURAL},
+                                           Case{16000, 1, HUSH_SUPPRESSOR_NEURAL}),
                          [](const ::testing::TestParamInfo<Case>& param_info) {
-                           return "rate" + std::to_string(param_info.param.rate_hz) + "_ch" + std::to_string(param_info.param.channels);
+                           return std::string(param_info.param.kind == HUSH_SUPPRESSOR_NEURAL ? "neural" : "statistical") +
+                                  "_rate" + std::to_string(param_info.param.rate_hz) + "_ch" +
+                                  std::to_string(param_info.param.channels);
                          });
 
 }  // namespace

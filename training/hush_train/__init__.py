@@ -1,0 +1,2 @@
+# SPDX-License-Identifier: MIT
+"""Training pipeline for Hush's neural suppressor (see training/README.md)."""
