@@ -55,6 +55,7 @@ def evaluate(model, val):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--run", default="default")
+    parser.add_argument("--runs-dir", default=str(RUNS), help="where runs keep checkpoints")
     parser.add_argument("--steps", type=int, default=4000)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--crop-hops", type=int, default=400)
@@ -64,7 +65,7 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    run = RUNS / args.run
+    run = Path(args.runs_dir) / args.run
     run.mkdir(parents=True, exist_ok=True)
 
     train_shards = load_shards("train")

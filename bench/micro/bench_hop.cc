@@ -11,6 +11,8 @@
 #include "dsp/resampler.h"
 #include "dsp/stft.h"
 #include "peers/peer.h"
+#include "nn/kernels.h"
+#include "suppressor/neural/neural_suppressor.h"
 #include "suppressor/statistical/statistical_suppressor.h"
 
 namespace hush {
@@ -40,10 +42,33 @@ void BM_StatisticalSuppressorHop(benchmark::State& state) {
 }
 BENCHMARK(BM_StatisticalSuppressorHop);
 
+// The neural suppressor with each kernel variant this CPU runs (the library picks the
+// best one; the others show what SIMD buys).
+void BM_NeuralSuppressorHop(benchmark::State& state, const char* kernels) {
+  const auto model = neural::EmbeddedModel();
+  const nn::KernelTable* table = nn::KernelsByName(kernels);
+  if (!model || !table) {
+    state.SkipWithError("no embedded model or kernel variant not supported here");
+    return;
+  }
+  neural::NeuralSuppressor s(model, 1, table);
+  std::vector<float> out(480);
+  size_t pos = 0;
+  for (auto _ : state) {
+    const float* in[1] = {Signal().data() + pos};
+    float* o[1] = {out.data()};
+    benchmark::DoNotOptimize(s.ProcessHop(in, o));
+    pos = (pos + 480) % (Signal().size() - 480);
+  }
+}
+BENCHMARK_CAPTURE(BM_NeuralSuppressorHop, avx2, "avx2");
+BENCHMARK_CAPTURE(BM_NeuralSuppressorHop, sse2, "sse2");
+BENCHMARK_CAPTURE(BM_NeuralSuppressorHop, scalar, "scalar");
+
 void BM_CApiProcess10ms(benchmark::State& state) {
   const uint32_t rate = static_cast<uint32_t>(state.range(0));
   const uint32_t channels = static_cast<uint32_t>(state.range(1));
-  Model model(HUSH_SUPPRESSOR_STATISTICAL);
+  Model model(static_cast<hush_suppressor_kind>(state.range(2)));
   hush_denoiser_config config = DefaultConfig();
   config.sample_rate_hz = rate;
   config.channels = channels;
@@ -62,7 +87,13 @@ void BM_CApiProcess10ms(benchmark::State& state) {
     pos = (pos + block) % (Signal().size() - block);
   }
 }
-BENCHMARK(BM_CApiProcess10ms)->Args({48000, 1})->Args({48000, 2})->Args({44100, 1})->Args({16000, 1});
+BENCHMARK(BM_CApiProcess10ms)
+    ->ArgNames({"rate", "channels", "kind"})
+    ->Args({48000, 1, HUSH_SUPPRESSOR_NEURAL})
+    ->Args({48000, 2, HUSH_SUPPRESSOR_NEURAL})
+    ->Args({44100, 1, HUSH_SUPPRESSOR_NEURAL})
+    ->Args({16000, 1, HUSH_SUPPRESSOR_NEURAL})
+    ->Args({48000, 1, HUSH_SUPPRESSOR_STATISTICAL});
 
 void BM_Peer(benchmark::State& state, std::unique_ptr<bench::PeerSuppressor> (*make)()) {
   auto peer = make();

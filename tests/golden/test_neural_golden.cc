@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "suppressor/neural/features.h"
+#include "suppressor/neural/model_blob.h"
 #include "suppressor/neural/neural_suppressor.h"
 
 namespace hush {
@@ -24,7 +26,10 @@ struct Golden {
   std::vector<float> audio, feature_values, gains, vad;
 };
 
+// HUSH_GOLDEN_FILE / HUSH_GOLDEN_BLOB: check another export (the training smoke test
+// exports a freshly trained model and runs this test on it).
 std::filesystem::path GoldenPath() {
+  if (const char* path = std::getenv("HUSH_GOLDEN_FILE")) return path;
   const std::filesystem::path dir(HUSH_TEST_DATA_DIR);
   // HUSH_TEST_DATA_DIR is tests/data (shared by the folders); the file lives in golden/data.
   return dir.parent_path() / "golden" / "data" / "neural_golden.bin";
@@ -59,9 +64,19 @@ bool Load(Golden& g) {
   return true;
 }
 
+std::shared_ptr<const neural::NeuralModel> ModelUnderTest() {
+  const char* path = std::getenv("HUSH_GOLDEN_BLOB");
+  if (path == nullptr) return neural::EmbeddedModel();
+  std::ifstream file(path, std::ios::binary);
+  const std::vector<char> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  const auto result = neural::ParseModelBlob(bytes.data(), bytes.size());
+  EXPECT_EQ(result.status, HUSH_OK) << path << ": " << result.error;
+  return result.model;
+}
+
 TEST(NeuralGolden, RuntimeMatchesPyTorchForTheEmbeddedModel) {
-  const auto model = neural::EmbeddedModel();
-  ASSERT_NE(model, nullptr) << "this build has no embedded model (models/hush-default.hnn)";
+  const auto model = ModelUnderTest();
+  ASSERT_NE(model, nullptr) << "no model: this build embeds none (models/hush-default.hnn), or HUSH_GOLDEN_BLOB failed";
   Golden g;
   ASSERT_TRUE(Load(g)) << "cannot read " << GoldenPath();
   ASSERT_EQ(g.model_hash, model->hash)

@@ -241,6 +241,31 @@ TEST_F(DenoiseCli, AFailureLeavesAnExistingOutputByteIdentical) {
   EXPECT_EQ(ReadBytes(Path("precious.wav")), "precious contents");
 }
 
+TEST_F(DenoiseCli, AModelBlobIsUsedWhenValidAndRefusedWholeWhenNot) {
+  const std::string in = MakeInput("in.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, 48000, 1, 1.0);
+  const std::string blob = std::string(HUSH_SOURCE_DIR) + "/models/hush-default.hnn";
+  if (!fs::exists(blob)) GTEST_SKIP() << "no models/hush-default.hnn in this checkout";
+  // The shipped blob given explicitly gives the same output as the built-in default.
+  Result r = RunHush("denoise --model " + blob + " " + in + " -o " + Path("a.wav"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = RunHush("denoise " + in + " -o " + Path("b.wav"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(ReadBytes(Path("a.wav")), ReadBytes(Path("b.wav")));
+
+  // A truncated blob is refused, with the reason, and the existing output is untouched.
+  const std::string bytes = ReadBytes(blob);
+  std::ofstream(Path("cut.hnn"), std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+  std::ofstream(Path("keep.wav"), std::ios::binary) << "precious";
+  r = RunHush("denoise --model " + Path("cut.hnn") + " " + in + " -o " + Path("keep.wav"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("corrupt"), std::string::npos) << r.output;
+  EXPECT_EQ(ReadBytes(Path("keep.wav")), "precious");
+  r = RunHush("denoise --model " + Path("nope.hnn") + " " + in + " -o " + Path("c.wav"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("nope.hnn"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(Path("c.wav")));
+}
+
 TEST_F(DenoiseCli, OneBadInputDoesNotStopTheOthers) {
   const std::string a = MakeInput("a.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 48000, 1, 1.0);
   { std::ofstream(Path("bad.wav")) << "junk"; }

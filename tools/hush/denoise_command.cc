@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
@@ -41,6 +42,7 @@ struct DenoiseOptions {
   std::string out_dir;
   float strength = 30.0f;
   std::string suppressor = "default";
+  std::string model_path;  // a weight blob from training/export.py
   int rate_hz = 0;  // 0 = keep the input's
   std::string format;
   bool quiet = false;
@@ -324,7 +326,30 @@ int Run(const DenoiseOptions& options) {
     return kExitUsage;
   }
   std::optional<hush::Model> model;
-  try {
+  if (!options.model_path.empty()) {
+    // A blob is at most a few MB; refuse anything absurd before reading it whole.
+    constexpr std::uintmax_t kMaxModelBytes = 64u << 20;
+    std::error_code ec;
+    const std::uintmax_t size = fs::file_size(options.model_path, ec);
+    if (ec || size > kMaxModelBytes) {
+      std::fprintf(stderr, "hush denoise: cannot use model '%s': %s\n", options.model_path.c_str(),
+                   ec ? ec.message().c_str() : "larger than 64 MB, not a Hush model");
+      return kExitFailure;
+    }
+    std::ifstream file(options.model_path, std::ios::binary);
+    std::vector<char> bytes(static_cast<size_t>(size));
+    if (!file.read(bytes.data(), static_cast<std::streamsize>(bytes.size()))) {
+      std::fprintf(stderr, "hush denoise: cannot read model '%s'\n", options.model_path.c_str());
+      return kExitFailure;
+    }
+    try {
+      model.emplace(hush::Model::FromMemory(bytes.data(), bytes.size()));
+    } catch (const hush::Error& e) {
+      std::fprintf(stderr, "hush denoise: model '%s' refused: %s\n", options.model_path.c_str(),
+                   hush_status_string(e.status()));
+      return kExitFailure;
+    }
+  } else try {
     model.emplace(SuppressorKind(options.suppressor));
   } catch (const hush::Error& e) {
     std::fprintf(stderr, "hush denoise: the %s suppressor is not available: %s\n", options.suppressor.c_str(),
@@ -376,6 +401,8 @@ Command RegisterDenoiseCommand(CLI::App& parent) {
   app->add_option("--strength", options->strength,
                   "Attenuation limit in dB, 0 (bypass) to 100; default 30")
       ->check(CLI::Range(0.0f, 100.0f));
+  app->add_option("--model", options->model_path,
+                  "A weight blob (.hnn, from training/export.py) to use instead of the built-in model");
   app->add_option("--suppressor", options->suppressor, "statistical, neural or default")
       ->check(CLI::IsMember({"default", "statistical", "neural"}));
   app->add_option("--rate", options->rate_hz, "Output sample rate in Hz (default: the input's)")

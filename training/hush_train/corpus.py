@@ -23,6 +23,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("HUSH_SHARED_DATA", ROOT.parent / "shared" / "data"))
 CACHE = Path(os.environ.get("HUSH_TRAIN_CACHE", ROOT / "build" / "training-cache"))
 SR = 48000
+# HUSH_TRAIN_TINY=1: a few files of each kind and no Debian packages, for the CI smoke
+# test of the whole pipeline (training/smoke_test.sh).
+TINY = os.environ.get("HUSH_TRAIN_TINY") == "1"
 
 TRAIN_NOISE_SETS = ["tumult", "esc10", "ibm_max", "sc_bg", "gui_project"]
 HELD_OUT_NOISE_SETS = ["blanket", "berlin_noise", "livekit_npm"]
@@ -55,6 +58,9 @@ def _require_shared():
 
 def speech_files(split):
     _require_shared()
+    if TINY:
+        root = "gcompris" if split == "train" else "artikulate"
+        return sorted((SHARED / "speech" / root).rglob("*.ogg"))[::150]
     if split == "train":
         files = sorted((SHARED / "speech" / "gcompris").rglob("*.ogg"))
         deb = fetch_debian_packages()
@@ -73,6 +79,8 @@ def noise_files(split):
         for i, f in enumerate(sorted((SHARED / "noise" / name).glob("*.flac"))):
             if (i % 5 == 4) == (split == "validation"):
                 files.append(f)
+    if TINY:
+        return files[:4]
     if split == "train":
         deb = fetch_debian_packages()
         files += sorted((deb / "usr/share/sonic-pi/samples").glob("*.flac"))
