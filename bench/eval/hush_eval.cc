@@ -8,7 +8,9 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <optional>
@@ -91,6 +93,8 @@ int Run(int argc, char** argv) {
   bool per_item = false;
   std::vector<std::string> only;
   bool check = false;
+  std::string model_path;
+  app.add_option("--model", model_path, "Evaluate this weight blob as Hush (neural) instead of the built-in model");
   app.add_option("--data", set_options.data_dir, "The shared data folder (default ../shared/data)");
   app.add_option("--set", set_options.set, "heldout (default; never used for tuning) or dev")
       ->check(CLI::IsMember({"heldout", "dev"}));
@@ -120,8 +124,18 @@ int Run(int argc, char** argv) {
   Model statistical(HUSH_SUPPRESSOR_STATISTICAL);
   std::optional<Model> neural;
   try {
-    neural.emplace(HUSH_SUPPRESSOR_NEURAL);
-  } catch (const Error&) {
+    if (!model_path.empty()) {
+      std::ifstream file(model_path, std::ios::binary);
+      const std::vector<char> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+      neural.emplace(Model::FromMemory(bytes.data(), bytes.size()));
+    } else {
+      neural.emplace(HUSH_SUPPRESSOR_NEURAL);
+    }
+  } catch (const Error& e) {
+    if (!model_path.empty()) {
+      std::fprintf(stderr, "hush-eval: model '%s' refused: %s\n", model_path.c_str(), hush_status_string(e.status()));
+      return 1;
+    }
     std::printf("note: this build has no neural model; Hush (neural) skipped\n");
   }
   std::vector<std::pair<std::string, System>> all_systems = {

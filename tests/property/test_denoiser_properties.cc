@@ -30,8 +30,19 @@ test::Planar TestInput(uint32_t rate, uint32_t channels, size_t frames) {
 }
 
 // Any sequence of block sizes gives the same output as blocks of exactly one hop.
-TEST(DenoiserProperty, BlockSizeSequenceDoesNotChangeTheOutput) {
-  Model model(HUSH_SUPPRESSOR_STATISTICAL);
+// Every property holds for both suppressors.
+class DenoiserProperty : public ::testing::TestWithParam<int> {
+ protected:
+  void SetUp() override {
+    hush_model* raw = nullptr;
+    if (hush_model_create(GetParam(), &raw) == HUSH_ERROR_UNSUPPORTED) GTEST_SKIP() << "no neural model in this build";
+    hush_model_destroy(raw);
+  }
+  static hush_suppressor_kind Kind() { return static_cast<hush_suppressor_kind>(GetParam()); }
+};
+
+TEST_P(DenoiserProperty, BlockSizeSequenceDoesNotChangeTheOutput) {
+  Model model(Kind());
   for (uint32_t rate : {48000u, 44100u, 16000u, 96000u}) {
     const size_t hop = rate / 100;
     const test::Planar x = TestInput(rate, 2, rate * 2);
@@ -63,8 +74,8 @@ TEST(DenoiserProperty, BlockSizeSequenceDoesNotChangeTheOutput) {
   }
 }
 
-TEST(DenoiserProperty, SilenceInGivesSilenceOut) {
-  Model model(HUSH_SUPPRESSOR_STATISTICAL);
+TEST_P(DenoiserProperty, SilenceInGivesSilenceOut) {
+  Model model(Kind());
   for (uint32_t rate : kRates) {
     Denoiser d(model, test::Config(rate, 3));
     const test::Planar x(3, std::vector<float>(rate, 0.0f));
@@ -76,8 +87,8 @@ TEST(DenoiserProperty, SilenceInGivesSilenceOut) {
   }
 }
 
-TEST(DenoiserProperty, FiniteInGivesFiniteBoundedOut) {
-  Model model(HUSH_SUPPRESSOR_STATISTICAL);
+TEST_P(DenoiserProperty, FiniteInGivesFiniteBoundedOut) {
+  Model model(Kind());
   for (uint32_t rate : {8000u, 44100u, 48000u, 192000u}) {
     Denoiser d(model, test::Config(rate, 1, 100.0f));
     std::vector<float> x(rate * 2);
@@ -104,8 +115,8 @@ TEST(DenoiserProperty, FiniteInGivesFiniteBoundedOut) {
 
 // With strength 0 the denoiser is a pure delay of exactly the reported latency, at every
 // rate and channel count.
-TEST(DenoiserProperty, EveryRateAndChannelCountRoundTripsWithTheReportedLatency) {
-  Model model(HUSH_SUPPRESSOR_STATISTICAL);
+TEST_P(DenoiserProperty, EveryRateAndChannelCountRoundTripsWithTheReportedLatency) {
+  Model model(Kind());
   for (uint32_t rate : kRates) {
     for (uint32_t channels : {1u, 2u, 8u}) {
       Denoiser d(model, test::Config(rate, channels, 0.0f));
@@ -147,8 +158,8 @@ TEST(DenoiserProperty, EveryRateAndChannelCountRoundTripsWithTheReportedLatency)
   }
 }
 
-TEST(DenoiserProperty, LatencyIsAtMostOneHopPlusTheAlgorithmicDelayPlusResampling) {
-  Model model(HUSH_SUPPRESSOR_STATISTICAL);
+TEST_P(DenoiserProperty, LatencyIsAtMostOneHopPlusTheAlgorithmicDelayPlusResampling) {
+  Model model(Kind());
   for (uint32_t rate : kRates) {
     Denoiser d(model, test::Config(rate, 1));
     const double latency_ms = 1000.0 * d.LatencyFrames() / rate;
@@ -159,6 +170,12 @@ TEST(DenoiserProperty, LatencyIsAtMostOneHopPlusTheAlgorithmicDelayPlusResamplin
     EXPECT_LT(latency_ms, budget_ms) << rate;
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Suppressors, DenoiserProperty,
+                         ::testing::Values(HUSH_SUPPRESSOR_STATISTICAL, HUSH_SUPPRESSOR_NEURAL),
+                         [](const ::testing::TestParamInfo<int>& param_info) {
+                           return std::string(param_info.param == HUSH_SUPPRESSOR_NEURAL ? "neural" : "statistical");
+                         });
 
 }  // namespace
 }  // namespace hush
