@@ -15,6 +15,9 @@ packages=(
   libcli11-dev         # command line of the `hush` tool
   libgtest-dev libgmock-dev       # unit/property tests
   libbenchmark-dev     # per-hop cost benchmarks
+  # Plugins and the real hosts that test them
+  ladspa-sdk lv2-dev lilv-utils sordi
+  pipewire pipewire-bin wireplumber   # a private PipeWire runs the filter-chain test
   # The training pipeline (training/, run with /usr/bin/python3) and its CI smoke test
   python3-torch python3-numpy python3-scipy python3-soundfile
 )

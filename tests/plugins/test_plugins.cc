@@ -179,7 +179,9 @@ TEST_P(PluginBlocks, AnyBlockSizeGivesTheLibrarysResultWithTheReportedLatency) {
   // from 48 kHz: 24.4 ms in all at 44.1 kHz, 26.2 ms at 16 kHz), never a host block:
   // 4096-frame blocks would have added 85 ms or more.
   EXPECT_LT(host->latency, 0.030f * static_cast<float>(c.rate));
-  if (c.rate == 48000) EXPECT_LE(host->latency, 959.0f);  // exactly 10 ms + 479 frames
+  if (c.rate == 48000) {
+    EXPECT_LE(host->latency, 959.0f);  // exactly 10 ms + 479 frames
+  }
 }
 
 TEST_P(PluginBlocks, BypassIsTheInputDelayedByTheLatency) {
