@@ -68,9 +68,10 @@ HUSH_API const char* hush_version_string(void);
 typedef struct hush_model hush_model;
 
 typedef enum hush_suppressor_kind {
-  HUSH_SUPPRESSOR_DEFAULT = 0,     /* the best suppressor this build has */
+  HUSH_SUPPRESSOR_DEFAULT = 0,     /* the best suppressor this build has: the neural one */
   HUSH_SUPPRESSOR_STATISTICAL = 1, /* OM-LSA gain with IMCRA noise tracking; needs no training */
-  HUSH_SUPPRESSOR_NEURAL = 2       /* the trained model (HUSH_ERROR_UNSUPPORTED where absent) */
+  HUSH_SUPPRESSOR_NEURAL = 2       /* the trained model embedded in the library
+                                      (HUSH_ERROR_UNSUPPORTED in a build without one) */
 } hush_suppressor_kind;
 
 /* Creates a model built into the library. `kind` is a hush_suppressor_kind (an int, so
@@ -78,10 +79,12 @@ typedef enum hush_suppressor_kind {
  * reference that hush_model_destroy() releases. Not RT-safe. Thread-safe. */
 HUSH_API hush_status hush_model_create(int kind, hush_model** out_model);
 
-/* Creates a model from a weight blob in memory (copied; the caller keeps `bytes`).
- * A blob that fails any check is refused whole (HUSH_ERROR_CORRUPT_MODEL or
- * HUSH_ERROR_MODEL_MISMATCH) and *out_model is left NULL. Builds without a neural
- * suppressor return HUSH_ERROR_UNSUPPORTED. Not RT-safe. Thread-safe. */
+/* Creates a neural model from a weight blob in memory (a .hnn file written by
+ * training/export.py; parsed and copied, the caller keeps `bytes`). A blob that fails
+ * any check is refused whole and *out_model is left NULL: HUSH_ERROR_CORRUPT_MODEL for a
+ * damaged or truncated blob (bad magic, size, hash, tensor shape, non-finite weight),
+ * HUSH_ERROR_MODEL_MISMATCH for a blob made for another format version, feature set,
+ * sample rate, hop or latency. Not RT-safe. Thread-safe. */
 HUSH_API hush_status hush_model_create_from_memory(const void* bytes, size_t size_bytes,
                                                    hush_model** out_model);
 
