@@ -2,9 +2,13 @@
 """The network. Its runtime twin is src/suppressor/neural/network.cc; export.py writes
 the blob that ties them and golden vectors that prove they compute the same thing.
 
-  features (112) -> normalise -> dense 96, tanh -> GRU 112 -> GRU 112
-     -> [dense, GRU1, GRU2] concatenated -> dense 56, sigmoid: band gains
+  features (224) -> normalise -> dense 96, tanh -> GRU 112 -> GRU 112
+     -> [dense, GRU1, GRU2] concatenated -> dense 56
+     -> + logit(statistical band gain, from the features) -> sigmoid: band gains
      -> GRU1 -> dense 1, sigmoid: voice probability
+
+The gain layer starts at zero, so an untrained network reproduces the statistical
+suppressor's band gains (features.h explains the prior); training learns the correction.
 
 Two GRUs of 112 rather than RNNoise's three small ones: the gains need the context of
 both (skip connections from every layer, as RNNoise does), and two layers keep the
@@ -15,7 +19,7 @@ from torch import nn
 
 
 class HushNet(nn.Module):
-    def __init__(self, features=112, bands=56, embed=96, hidden=112):
+    def __init__(self, features=224, bands=56, embed=96, hidden=112):
         super().__init__()
         self.features, self.bands, self.embed_size, self.hidden = features, bands, embed, hidden
         self.register_buffer("input_mean", torch.zeros(features))
@@ -25,6 +29,16 @@ class HushNet(nn.Module):
         self.gru2 = nn.GRU(hidden, hidden, batch_first=True)
         self.gain = nn.Linear(embed + 2 * hidden, bands)
         self.vad = nn.Linear(hidden, 1)
+        nn.init.zeros_(self.gain.weight)
+        nn.init.zeros_(self.gain.bias)
+
+    def prior_logit(self, x):
+        """logit of the statistical band gain sqrt(E_cleaned / E_input), kept in
+        (0.001, 0.999); the C++ twin is in network.cc."""
+        b = self.bands
+        log_ratio = (x[..., 2 * b:3 * b] - x[..., :b]).clamp(max=0.0)
+        prior = torch.sqrt(torch.pow(10.0, log_ratio)).clamp(0.001, 0.999)
+        return torch.log(prior / (1.0 - prior))
 
     def forward(self, x, state=None):
         """x: [batch, hops, features] -> gains [batch, hops, bands], vad [batch, hops]."""
@@ -32,7 +46,7 @@ class HushNet(nn.Module):
         e = torch.tanh(self.embed((x - self.input_mean) * self.input_scale))
         a, h1 = self.gru1(e, h1)
         b, h2 = self.gru2(a, h2)
-        gains = torch.sigmoid(self.gain(torch.cat([e, a, b], dim=-1)))
+        gains = torch.sigmoid(self.gain(torch.cat([e, a, b], dim=-1)) + self.prior_logit(x))
         vad = torch.sigmoid(self.vad(a)).squeeze(-1)
         return gains, vad, (h1, h2)
 

@@ -64,9 +64,10 @@ void InterpolateBandGains(const float* band_gain, float* bin_gain) {
   }
 }
 
-FeatureExtractor::FeatureExtractor() { Reset(); }
+FeatureExtractor::FeatureExtractor() : statistical_(StatisticalConfig{}) { Reset(); }
 
 void FeatureExtractor::Reset() {
+  statistical_.Reset();
   floor_log10_.fill(0.0f);
   hops_seen_ = 0;
 }
@@ -83,6 +84,16 @@ void FeatureExtractor::Compute(const float* power, float* features, float* band_
     features[kNeuralBands + b] = log_energy - floor;
   }
   if (hops_seen_ < 2) ++hops_seen_;
+
+  statistical_.Estimate(power, kPriorAttenDb);
+  const float* gain = statistical_.Gains();
+  for (int k = 0; k < kSpectrumBins; ++k) scratch_[static_cast<size_t>(k)] = gain[k] * gain[k] * power[k];
+  BandEnergies(scratch_.data(), cleaned_energy_.data());
+  BandEnergies(statistical_.NoisePower(), noise_energy_.data());
+  for (int b = 0; b < kNeuralBands; ++b) {
+    features[2 * kNeuralBands + b] = std::log10(cleaned_energy_[static_cast<size_t>(b)] + kEnergyFloor);
+    features[3 * kNeuralBands + b] = std::log10(noise_energy_[static_cast<size_t>(b)] + kEnergyFloor);
+  }
   if (band_energy != nullptr) std::copy(energy_.begin(), energy_.end(), band_energy);
 }
 

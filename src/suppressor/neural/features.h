@@ -9,23 +9,34 @@
 // a roughly ERB-like scale up to 24 kHz.
 //
 // Features per hop (kNeuralFeatures):
-//   [0, B)   log10 of the band energy of the input
-//   [B, 2B)  the same minus a slowly rising per-band floor (a minimum tracker): how far
-//            each band stands above the stationary part of the noise
-// The network normalises them with per-feature constants stored in the model blob.
+//   [0, B)    log10 of the band energy of the input
+//   [B, 2B)   the same minus a slowly rising per-band floor (a minimum tracker): how far
+//             each band stands above the stationary part of the noise
+//   [2B, 3B)  log10 of the band energy after the statistical suppressor's gains (OM-LSA
+//             with IMCRA noise tracking, at a fixed 30 dB limit): a strong prior
+//   [3B, 4B)  log10 of the band energy of the noise as IMCRA tracks it
+// The network normalises them with per-feature constants stored in the model blob, and
+// starts from the statistical band gain sqrt(10^(f[2B+b] - f[b])) (network.h): it learns
+// a correction of a good classical estimate rather than everything from scratch, which a
+// model trained for an hour on two cores needs.
 #ifndef HUSH_SUPPRESSOR_NEURAL_FEATURES_H
 #define HUSH_SUPPRESSOR_NEURAL_FEATURES_H
 
 #include <array>
 #include <vector>
 
+#include "suppressor/statistical/statistical_suppressor.h"
+
 namespace hush::neural {
 
-inline constexpr int kFeatureVersion = 1;
+inline constexpr int kFeatureVersion = 2;
 inline constexpr int kSpectrumBins = 481;
 inline constexpr int kPerBinBands = 32;  // bins 0..31: 0..1550 Hz
 inline constexpr int kNeuralBands = 56;
-inline constexpr int kNeuralFeatures = 2 * kNeuralBands;
+inline constexpr int kNeuralFeatures = 4 * kNeuralBands;
+// The strength at which the statistical prior is computed (the user's strength is
+// applied after the network).
+inline constexpr float kPriorAttenDb = 30.0f;
 
 // Band centres in bins; the triangle of band i spans centres i-1 .. i+1.
 const std::array<int, kNeuralBands>& BandCentres();
@@ -46,7 +57,11 @@ class FeatureExtractor {
   void Reset();
 
  private:
+  StatisticalGainEstimator statistical_;
+  std::array<float, kSpectrumBins> scratch_{};
   std::array<float, kNeuralBands> energy_{};
+  std::array<float, kNeuralBands> cleaned_energy_{};
+  std::array<float, kNeuralBands> noise_energy_{};
   std::array<float, kNeuralBands> floor_log10_{};
   int hops_seen_ = 0;
 };

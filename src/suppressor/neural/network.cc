@@ -2,8 +2,15 @@
 #include "suppressor/neural/network.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace hush::neural {
+
+namespace {
+// The prior is kept inside (0.001, 0.999) so its logit stays finite (+-6.9).
+constexpr float kPriorMin = 0.001f;
+constexpr float kPriorMax = 0.999f;
+}  // namespace
 
 NetworkState::NetworkState(const NeuralModel& model, const nn::KernelTable* kernels)
     : model_(model),
@@ -60,7 +67,15 @@ float NetworkState::Run(const float* features, float* gains) {
   std::copy(h1_.begin(), h1_.end(), concat_.begin() + e);
   std::copy(h2_.begin(), h2_.end(), concat_.begin() + e + hidden);
   Dense(model_.gain_layer, concat_.data(), gains);
-  kernels_.sigmoid(gains, static_cast<int>(model_.bands));
+  // The statistical prior: band gain sqrt(E_cleaned / E_input) from features [2B, 3B)
+  // and [0, B), as a logit added before the sigmoid (training/hush_train/model.py).
+  const uint32_t bands = model_.bands;
+  for (uint32_t b = 0; b < bands; ++b) {
+    const float log_ratio = features[2 * bands + b] - features[b];
+    const float prior = std::clamp(std::sqrt(std::pow(10.0f, std::min(log_ratio, 0.0f))), kPriorMin, kPriorMax);
+    gains[b] += std::log(prior / (1.0f - prior));
+  }
+  kernels_.sigmoid(gains, static_cast<int>(bands));
   float vad = 0.0f;
   Dense(model_.vad_layer, h1_.data(), &vad);
   kernels_.sigmoid(&vad, 1);

@@ -2,7 +2,8 @@
 // HushNet at run time (its training twin is training/hush_train/model.py):
 //
 //   features -> (x - mean) * scale -> dense E, tanh -> GRU H -> GRU H
-//            -> dense over [dense, GRU1, GRU2], sigmoid -> band gains
+//            -> dense over [dense, GRU1, GRU2] + logit(statistical band gain), sigmoid
+//               -> band gains (the network corrects the statistical prior, features.h)
 //            -> dense over GRU1, sigmoid -> voice probability
 //
 // NeuralModel holds the weights (immutable, shared by every stream); NetworkState is

@@ -19,50 +19,34 @@ constexpr float kHopMs = 1000.0f * kHopFrames / kSuppressorRateHz;
 
 int StatisticalSuppressorFactory::Kind() const { return HUSH_SUPPRESSOR_STATISTICAL; }
 
-StatisticalSuppressor::StatisticalSuppressor(int channels, const StatisticalConfig& config)
-    : channels_(channels),
-      bins_(kHopFrames + 1),
+StatisticalGainEstimator::StatisticalGainEstimator(const StatisticalConfig& config)
+    : bins_(kHopFrames + 1),
       config_(config),
       tracker_([&] {
         NoiseTrackerConfig noise = config.noise;
         noise.bins = kHopFrames + 1;
         return noise;
       }()),
-      power_(static_cast<size_t>(bins_)),
       presence_(static_cast<size_t>(bins_)),
       gain_(static_cast<size_t>(bins_), 1.0f),
       lsa_gain_(static_cast<size_t>(bins_), 1.0f),
       previous_clean_snr_(static_cast<size_t>(bins_), 0.0f) {
-  for (int c = 0; c < channels; ++c) {
-    stft_.push_back(std::make_unique<dsp::Stft>(kHopFrames));
-    spectra_.emplace_back(static_cast<size_t>(bins_));
-  }
   const float bin_hz = static_cast<float>(kSuppressorRateHz) / (2.0f * kHopFrames);
   vad_low_bin_ = static_cast<int>(config.vad_low_hz / bin_hz);
   vad_high_bin_ = std::min(bins_ - 1, static_cast<int>(config.vad_high_hz / bin_hz));
   dsp::ExpHalfE1(1.0f);  // builds the lookup table here, not on the audio thread
 }
 
-void StatisticalSuppressor::Reset() {
-  for (auto& stft : stft_) stft->Reset();
+void StatisticalGainEstimator::Reset() {
   tracker_.Reset();
-  gate_.Reset();
   std::fill(gain_.begin(), gain_.end(), 1.0f);
   std::fill(previous_clean_snr_.begin(), previous_clean_snr_.end(), 0.0f);
 }
 
-float StatisticalSuppressor::ProcessHop(const float* const* in, float* const* out) {
+float StatisticalGainEstimator::Estimate(const float* power, float atten_db) {
   const int n = bins_;
-  std::fill(power_.begin(), power_.end(), 0.0f);
-  const float channel_weight = 1.0f / static_cast<float>(channels_);
-  for (int c = 0; c < channels_; ++c) {
-    const dsp::Complex* spectrum = stft_[c]->Analyze(in[c]);
-    std::copy(spectrum, spectrum + n, spectra_[c].begin());
-    for (int k = 0; k < n; ++k) power_[k] += channel_weight * std::norm(spectrum[k]);
-  }
-
   const bool first_hop = !tracker_.Initialized();
-  const float* absence = tracker_.UpdateAbsenceProbability(power_.data());
+  const float* absence = tracker_.UpdateAbsenceProbability(power);
   const float* noise = tracker_.NoisePower();
 
   // Voice activity from the speech-band SNR of this hop (noise as tracked, bias
@@ -71,7 +55,7 @@ float StatisticalSuppressor::ProcessHop(const float* const* in, float* const* ou
   // so it drops as soon as a word ends.
   double band_power = 0.0, band_noise = 0.0;
   for (int k = vad_low_bin_; k <= vad_high_bin_; ++k) {
-    band_power += power_[k];
+    band_power += power[k];
     band_noise += noise[k];
   }
   const double band_snr_db =
@@ -79,8 +63,7 @@ float StatisticalSuppressor::ProcessHop(const float* const* in, float* const* ou
   const float voice_probability =
       static_cast<float>(1.0 / (1.0 + std::exp(-(band_snr_db - config_.vad_center_db) / config_.vad_width_db)));
 
-  const float atten_db = std::clamp(params_.atten_limit_db, 0.0f, 100.0f);
-  const float min_gain = std::pow(10.0f, -atten_db / 20.0f);
+  atten_db = std::clamp(atten_db, 0.0f, 100.0f);
   // While someone speaks, the floor rises (to 20 % of the limit at full voice probability):
   // residual noise is masked by the voice then, and weak speech in noisy bins is
   // attenuated less; between words the whole limit applies.
@@ -93,7 +76,7 @@ float StatisticalSuppressor::ProcessHop(const float* const* in, float* const* ou
   const float smoothing = config_.absent_gain_smoothing;
 
   for (int k = 0; k < n; ++k) {
-    const float gamma = std::min(power_[k] / std::max(noise[k], kPowerFloor), kMaxPosteriorSnr);
+    const float gamma = std::min(power[k] / std::max(noise[k], kPowerFloor), kMaxPosteriorSnr);
     // On the first hop there is no previous estimate: the ML estimate stands alone.
     const float ml_snr = std::max(gamma - 1.0f, 0.0f);
     float xi = first_hop ? ml_snr : dd * previous_clean_snr_[k] + (1.0f - dd) * ml_snr;
@@ -133,14 +116,44 @@ float StatisticalSuppressor::ProcessHop(const float* const* in, float* const* ou
     gain_[k] = gain;
   }
 
-  tracker_.UpdateNoise(power_.data(), presence_.data());  // for the next hop
+  tracker_.UpdateNoise(power, presence_.data());  // for the next hop
+  return voice_probability;
+}
+
+StatisticalSuppressor::StatisticalSuppressor(int channels, const StatisticalConfig& config)
+    : channels_(channels), bins_(kHopFrames + 1), config_(config), estimator_(config), power_(static_cast<size_t>(bins_)) {
+  for (int c = 0; c < channels; ++c) {
+    stft_.push_back(std::make_unique<dsp::Stft>(kHopFrames));
+    spectra_.emplace_back(static_cast<size_t>(bins_));
+  }
+}
+
+void StatisticalSuppressor::Reset() {
+  for (auto& stft : stft_) stft->Reset();
+  estimator_.Reset();
+  gate_.Reset();
+}
+
+float StatisticalSuppressor::ProcessHop(const float* const* in, float* const* out) {
+  const int n = bins_;
+  std::fill(power_.begin(), power_.end(), 0.0f);
+  const float channel_weight = 1.0f / static_cast<float>(channels_);
+  for (int c = 0; c < channels_; ++c) {
+    const dsp::Complex* spectrum = stft_[c]->Analyze(in[c]);
+    std::copy(spectrum, spectrum + n, spectra_[c].begin());
+    for (int k = 0; k < n; ++k) power_[k] += channel_weight * std::norm(spectrum[k]);
+  }
+  const float atten_db = std::clamp(params_.atten_limit_db, 0.0f, 100.0f);
+  const float min_gain = std::pow(10.0f, -atten_db / 20.0f);
+  const float voice_probability = estimator_.Estimate(power_.data(), atten_db);
+  const float* gain = estimator_.Gains();
   const float gate = gate_.Update(voice_probability, params_.vad_gate_threshold,
                                   params_.vad_gate_hold_ms, kHopMs, min_gain);
 
   for (int c = 0; c < channels_; ++c) {
     dsp::Complex* spectrum = spectra_[c].data();
     for (int k = 0; k < n; ++k) {
-      spectrum[k] *= std::clamp(gain_[k] * gate, min_gain, 1.0f);  // gate may go below the frame floor
+      spectrum[k] *= std::clamp(gain[k] * gate, min_gain, 1.0f);  // gate may go below the frame floor
     }
     stft_[c]->Synthesize(spectrum, out[c]);
   }

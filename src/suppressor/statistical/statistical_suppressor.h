@@ -49,6 +49,32 @@ struct StatisticalConfig {
   float voiced_floor_fraction = 0.8f;
 };
 
+// The gain computation of the statistical suppressor, without the STFT: per-bin gains
+// and a voice probability from a power spectrum, hop by hop. The statistical suppressor
+// applies these gains; the neural suppressor feeds them to its network as a prior.
+class StatisticalGainEstimator {
+ public:
+  explicit StatisticalGainEstimator(const StatisticalConfig& config);
+  // [RT-safe] power[481] of this hop -> gain[481] in [min_gain, 1]; returns the voice
+  // probability. atten_db is the attenuation limit (the strength).
+  float Estimate(const float* power, float atten_db);
+  const float* Gains() const { return gain_.data(); }
+  const float* NoisePower() const { return tracker_.NoisePower(); }
+  // [RT-safe]
+  void Reset();
+
+ private:
+  int bins_;
+  StatisticalConfig config_;
+  NoiseTracker tracker_;
+  std::vector<float> presence_;
+  std::vector<float> gain_;
+  std::vector<float> lsa_gain_;
+  std::vector<float> previous_clean_snr_;  // G_LSA^2 * gamma of the previous hop
+  int vad_low_bin_;
+  int vad_high_bin_;
+};
+
 class StatisticalSuppressor final : public Suppressor {
  public:
   StatisticalSuppressor(int channels, const StatisticalConfig& config);
@@ -66,15 +92,9 @@ class StatisticalSuppressor final : public Suppressor {
   SuppressorParams params_;
   std::vector<std::unique_ptr<dsp::Stft>> stft_;
   std::vector<std::vector<dsp::Complex>> spectra_;  // per channel, this hop
-  NoiseTracker tracker_;
+  StatisticalGainEstimator estimator_;
   VadGate gate_;
   std::vector<float> power_;
-  std::vector<float> presence_;
-  std::vector<float> gain_;
-  std::vector<float> lsa_gain_;
-  std::vector<float> previous_clean_snr_;  // G_LSA^2 * gamma of the previous hop
-  int vad_low_bin_;
-  int vad_high_bin_;
 };
 
 class StatisticalSuppressorFactory final : public SuppressorFactory {
