@@ -17,7 +17,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hush_train import corpus  # noqa: E402
-from hush_train.model import HushNet, gain_loss, vad_loss  # noqa: E402
+from hush_train.model import HushNet, sdr_loss, vad_loss  # noqa: E402
 
 RUNS = Path(__file__).resolve().parent / "runs"
 
@@ -47,7 +47,8 @@ def evaluate(model, val):
         for i in range(0, len(f), 50):
             x = torch.from_numpy(f[i:i + 50].astype(np.float32))
             gains, vad, _ = model(x)
-            losses.append(float(gain_loss(gains, torch.from_numpy(g[i:i + 50].astype(np.float32)))))
+            target = torch.from_numpy(g[i:i + 50].astype(np.float32))
+            losses.append(float(sdr_loss(gains, target, x[..., :model.bands])))
     model.train()
     return float(np.mean(losses))
 
@@ -110,7 +111,9 @@ def main():
         g = torch.from_numpy(train[1][idx, sl].astype(np.float32))
         v = torch.from_numpy(train[2][idx, sl].astype(np.float32))
         gains, vad, _ = model(x)
-        loss = gain_loss(gains, g) + 0.5 * vad_loss(vad, v)
+        # The voice term is in nats (~0.1-0.7), the SDR term in dB (-5..-20): 2 dB per
+        # nat keeps the voice output trained without pulling the gains around.
+        loss = sdr_loss(gains, g, x[..., :model.bands]) + 2.0 * vad_loss(vad, v)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

@@ -63,5 +63,25 @@ def gain_loss(pred, target):
     return (per * mask).sum() / mask.sum().clamp(min=1)
 
 
+def sdr_loss(pred, target, log_energy):
+    """The distortion the gains leave in each sequence, as a signal-to-distortion ratio
+    in dB (negated, so lower is better), averaged over the batch:
+
+        -10 log10( sum E_noisy * t^2 / sum E_noisy * (g - t)^2 )   over bands and hops
+
+    E_noisy * (g - t)^2 is the energy of the band's error (magnitudes; phase is the
+    noisy one either way) and E_noisy * t^2 the clean energy, so this is the spectral
+    SDR of the output: aligned with the SI-SDR the evaluation reports, and measured per
+    sequence so that quiet and loud recordings count alike. (RNNoise's loss on sqrt(g)
+    rewards a network that predicts ~0.3 everywhere over the statistical suppressor,
+    which this one does not.) log_energy: the features' log10 band energies."""
+    energy = torch.pow(10.0, log_energy)
+    mask = (target >= 0).float()
+    t = target.clamp(min=0)
+    error = (energy * mask * (pred - t) ** 2).sum(dim=(1, 2))
+    clean = (energy * mask * t ** 2).sum(dim=(1, 2))
+    return (10 * torch.log10((error + 1e-9) / (clean + 1e-9))).mean()
+
+
 def vad_loss(pred, target):
     return nn.functional.binary_cross_entropy(pred.clamp(1e-6, 1 - 1e-6), target)

@@ -205,6 +205,10 @@ def mixture(speech_pool, noise_pool, rirs, n, rng):
     level = db(rng.uniform(-45, -15)) / rms(noisy)
     noisy *= level
     clean = speech * level
+    if rng.random() < 0.1:  # a device that starts muted: 0.2..2 s of digital silence
+        mute = int(rng.uniform(0.2, 2.0) * SR)
+        noisy[:mute] = 0
+        clean[:mute] = 0
     if rng.random() < 0.05:  # clipping: drive the peaks 0..12 dB over full scale
         drive = db(rng.uniform(0, 12)) / max(1e-9, np.abs(noisy).max())
         noisy = np.clip(noisy * drive, -1, 1) / drive

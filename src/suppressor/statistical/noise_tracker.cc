@@ -161,7 +161,13 @@ void NoiseTracker::UpdateNoise(const float* power, const float* presence_probabi
     // bias and some headroom): this undoes a start in the middle of speech, where the
     // first hop was taken for noise, within one minimum window instead of never.
     const float ceiling = config_.minimum_headroom * config_.min_bias * minimum_[k];
-    noise_raw_[k] = std::min(noise_raw_[k], ceiling / config_.noise_bias);
+    // ... nor quieter than the minimum itself. After digital silence (a muted device, a
+    // virtual device before its first client) the estimate is ~0: every bin then looks
+    // like speech, the estimate holds still, and nothing would ever be suppressed again.
+    // The minimum recovers within one window and lifts it; in steady noise the estimate
+    // sits above the minimum anyway (the minimum is biased low by min_bias).
+    const float floor = minimum_[k];
+    noise_raw_[k] = std::clamp(noise_raw_[k], floor / config_.noise_bias, std::max(floor, ceiling) / config_.noise_bias);
     noise_power_[k] = std::max(config_.noise_bias * noise_raw_[k], kPowerFloor);
   }
 }
