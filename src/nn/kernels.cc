@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <cstdint>
 #include <initializer_list>
 
 #if defined(__x86_64__) || defined(_M_X64)
