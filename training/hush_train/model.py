@@ -78,9 +78,14 @@ def sdr_loss(pred, target, log_energy):
     energy = torch.pow(10.0, log_energy)
     mask = (target >= 0).float()
     t = target.clamp(min=0)
-    error = (energy * mask * (pred - t) ** 2).sum(dim=(1, 2))
-    clean = (energy * mask * t ** 2).sum(dim=(1, 2))
-    return (10 * torch.log10((error + 1e-9) / (clean + 1e-9))).mean()
+    total = (energy * mask).sum(dim=(1, 2))
+    # Floors relative to the sequence's own energy: an error 30 dB below the input is
+    # "done" (the default strength floor), and a sequence with no speech at all (noise
+    # only) is scored against -20 dB of its input instead of against zero, which would
+    # make its loss, and its gradient, explode and drown every other sequence.
+    error = (energy * mask * (pred - t) ** 2).sum(dim=(1, 2)) + 1e-3 * total
+    clean = (energy * mask * t ** 2).sum(dim=(1, 2)) + 1e-2 * total
+    return (10 * torch.log10((error + 1e-12) / (clean + 1e-12))).mean()
 
 
 def vad_loss(pred, target):
