@@ -108,7 +108,8 @@ int Run(int argc, char** argv) {
   app.add_option("--systems", only,
                  "Run only these: noisy, neural, statistical (hush = both), speex, webrtc, rnnoise (default: all available)");
   app.add_flag("--check", check,
-               "Exit 4 unless Hush's default suppressor beats SpeexDSP and WebRTC NS on STOI and SI-SDR, and "
+               "Exit 4 unless Hush's default suppressor beats SpeexDSP and WebRTC NS on STOI and SI-SDR, and, "
+               "when the default is neural, "
                "the neural one beats the statistical one (and with --check-rnnoise RNNoise) on STOI, ESTOI and SI-SDR");
   CLI11_PARSE(app, argc, argv);
 
@@ -283,18 +284,17 @@ int Run(int argc, char** argv) {
     }
   }
   if (check) {
-    // The primary system is the library's default: the neural suppressor where the build
-    // has one. It must beat the classic peers; a neural one must also beat the
-    // statistical suppressor and, where it ran, RNNoise.
+    // The primary system is the library's default suppressor. It must beat the classic
+    // peers; when the default is the neural one, it must also beat the statistical
+    // suppressor (and with --check-rnnoise, RNNoise).
     auto find = [&](const std::string& name) -> const Scores* {
       for (size_t s2 = 0; s2 < systems.size(); ++s2) {
         if (systems[s2].name == name && totals[s2].items > 0) return &totals[s2];
       }
       return nullptr;
     };
-    const Scores* primary = find("Hush (neural)");
-    const bool is_neural = primary != nullptr;
-    if (!primary) primary = find("Hush (statistical)");
+    const bool is_neural = Model(HUSH_SUPPRESSOR_DEFAULT).kind() == HUSH_SUPPRESSOR_NEURAL;
+    const Scores* primary = find(is_neural ? "Hush (neural)" : "Hush (statistical)");
     bool ok = primary != nullptr;
     auto beats = [&](const Scores& other, const std::string& name, bool with_estoi) {
       const bool better = primary->stoi / primary->items > other.stoi / other.items &&

@@ -68,7 +68,8 @@ HUSH_API const char* hush_version_string(void);
 typedef struct hush_model hush_model;
 
 typedef enum hush_suppressor_kind {
-  HUSH_SUPPRESSOR_DEFAULT = 0,     /* the best suppressor this build has: the neural one */
+  HUSH_SUPPRESSOR_DEFAULT = 0,     /* the best suppressor this build has, by the held-out
+                                      evaluation (docs/NEURAL.md: still the statistical one) */
   HUSH_SUPPRESSOR_STATISTICAL = 1, /* OM-LSA gain with IMCRA noise tracking; needs no training */
   HUSH_SUPPRESSOR_NEURAL = 2       /* the trained model embedded in the library
                                       (HUSH_ERROR_UNSUPPORTED in a build without one) */
