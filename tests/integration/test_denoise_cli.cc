@@ -271,10 +271,10 @@ TEST_F(DenoiseCli, AModelBlobIsUsedWhenValidAndRefusedWholeWhenNot) {
   const std::string in = MakeInput("in.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, 48000, 1, 1.0);
   const std::string blob = std::string(HUSH_SOURCE_DIR) + "/models/hush-default.hnn";
   if (!fs::exists(blob)) GTEST_SKIP() << "no models/hush-default.hnn in this checkout";
-  // The shipped blob given explicitly gives the same output as the built-in default.
+  // The shipped blob given explicitly gives the same output as the built-in neural model.
   Result r = RunHush("denoise --model " + blob + " " + in + " -o " + Path("a.wav"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  r = RunHush("denoise " + in + " -o " + Path("b.wav"));
+  r = RunHush("denoise --suppressor neural " + in + " -o " + Path("b.wav"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   // Samples, not bytes: libsndfile's PEAK chunk holds a timestamp.
   EXPECT_EQ(ReadAll(Path("a.wav")), ReadAll(Path("b.wav")));
