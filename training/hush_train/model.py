@@ -51,18 +51,6 @@ class HushNet(nn.Module):
         return gains, vad, (h1, h2)
 
 
-def gain_loss(pred, target):
-    """RNNoise's loss on band gains: squared and fourth-power error of sqrt(gain) (the
-    fourth power punishes the large errors that are audible), plus a little cross-entropy;
-    bands marked -1 (no energy) are ignored."""
-    mask = (target >= 0).float()
-    t = target.clamp(min=0)
-    d = torch.sqrt(pred + 1e-8) - torch.sqrt(t + 1e-8)
-    bce = nn.functional.binary_cross_entropy(pred.clamp(1e-6, 1 - 1e-6), t, reduction="none")
-    per = d ** 2 + 10 * d ** 4 + 0.01 * bce
-    return (per * mask).sum() / mask.sum().clamp(min=1)
-
-
 def sdr_loss(pred, target, log_energy):
     """The distortion the gains leave in each sequence, as a signal-to-distortion ratio
     in dB (negated, so lower is better), averaged over the batch:
