@@ -17,9 +17,13 @@ work=$(mktemp -d)
 export XDG_RUNTIME_DIR=$work/run PIPEWIRE_RUNTIME_DIR=$work/run DBUS_SESSION_BUS_ADDRESS=unix:path=$work/run/bus
 mkdir -m 700 "$XDG_RUNTIME_DIR"
 pids=()
+stop() {  # stop PID [SIGNAL]: ask, then insist after 3 s; never hangs
+  kill -"${2:-TERM}" "$1" 2>/dev/null
+  for _ in $(seq 30); do kill -0 "$1" 2>/dev/null || { wait "$1" 2>/dev/null; return 0; }; sleep 0.1; done
+  kill -KILL "$1" 2>/dev/null; wait "$1" 2>/dev/null
+}
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
-  wait 2>/dev/null
+  for pid in "${pids[@]}"; do stop "$pid"; done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -30,7 +34,7 @@ start() {  # start NAME COMMAND...: in the background, logged, stopped at exit
   pids+=($!)
 }
 wait_for_node() {  # the node appears within 5 s
-  for _ in $(seq 50); do pw-cli ls Node 2>/dev/null | grep -q "node.name = \"$1\"" && return 0; sleep 0.1; done
+  for _ in $(seq 50); do timeout 5 pw-cli ls Node 2>/dev/null | grep -q "node.name = \"$1\"" && return 0; sleep 0.1; done
   fail "node $1 did not appear"
 }
 
@@ -38,7 +42,7 @@ start dbus dbus-daemon --session --nofork --address="$DBUS_SESSION_BUS_ADDRESS"
 sleep 0.3
 start pipewire pipewire
 for _ in $(seq 50); do [ -S "$XDG_RUNTIME_DIR/pipewire-0" ] && break; sleep 0.1; done
-pw-cli create-node adapter '{ factory.name=support.null-audio-sink node.name=fake_speaker node.description="Fake speaker"
+timeout 10 pw-cli create-node adapter '{ factory.name=support.null-audio-sink node.name=fake_speaker node.description="Fake speaker"
   media.class=Audio/Sink object.linger=true audio.position=[FL FR] audio.rate=48000 }' >/dev/null || fail "cannot create the fake speaker"
 start wireplumber wireplumber
 wait_for_node fake_speaker
@@ -54,10 +58,11 @@ play_and_record() {  # play_and_record CONFIG OUT: run the filter-chain, play in
   start record pw-record -P '{ stream.capture.sink=true }' --target fake_speaker --format f32 --rate 48000 --channels 2 "$2"
   local rec_pid=${pids[-1]}
   sleep 0.5
-  pw-cat --playback --target hush_fc_speaker "$work/in.wav" || fail "pw-cat"
+  # 6 s of audio: a graph that never runs (nothing linked) fails here, not by hanging.
+  timeout 30 pw-cat --playback --target hush_fc_speaker "$work/in.wav" || fail "pw-cat did not play the file within 30 s"
   sleep 0.5
-  kill -INT "$rec_pid"; wait "$rec_pid" 2>/dev/null
-  kill "$fc_pid"; wait "$fc_pid" 2>/dev/null
+  stop "$rec_pid" INT
+  stop "$fc_pid"
 }
 
 sed 's/"Bypass"               = 0/"Bypass"               = 1/' "$configs/hush-sink.conf" > "$work/bypass.conf"
@@ -70,5 +75,5 @@ play_and_record "$configs/hush-sink.conf" "$work/denoised.wav"
 
 start fc-source env LADSPA_PATH="$ladspa_dir" pipewire -c "$configs/hush-source.conf"
 wait_for_node hush_fc_microphone
-pw-cli ls Node | grep -A12 'node.name = "hush_fc_microphone"' | grep -q 'media.class = "Audio/Source"' || fail "no Audio/Source"
+timeout 5 pw-cli ls Node | grep -A12 'node.name = "hush_fc_microphone"' | grep -q 'media.class = "Audio/Source"' || fail "no Audio/Source"
 echo "filter-chain test passed"
