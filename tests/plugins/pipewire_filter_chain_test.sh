@@ -34,7 +34,12 @@ start() {  # start NAME COMMAND...: in the background, logged, stopped at exit
   pids+=($!)
 }
 wait_for_node() {  # the node appears within 5 s
-  for _ in $(seq 50); do timeout 5 pw-cli ls Node 2>/dev/null | grep -q "node.name = \"$1\"" && return 0; sleep 0.1; done
+  local nodes
+  for _ in $(seq 50); do
+    nodes=$(timeout 5 pw-cli ls Node 2>/dev/null)
+    [[ $nodes == *"node.name = \"$1\""* ]] && return 0
+    sleep 0.1
+  done
   fail "node $1 did not appear"
 }
 
@@ -45,6 +50,7 @@ for _ in $(seq 50); do [ -S "$XDG_RUNTIME_DIR/pipewire-0" ] && break; sleep 0.1;
 timeout 10 pw-cli create-node adapter '{ factory.name=support.null-audio-sink node.name=fake_speaker node.description="Fake speaker"
   media.class=Audio/Sink object.linger=true audio.position=[FL FR] audio.rate=48000 }' >/dev/null || fail "cannot create the fake speaker"
 start wireplumber wireplumber
+wp_pid=${pids[-1]}
 wait_for_node fake_speaker
 
 "$compare" make-input "$work/in.wav" || fail "make-input"
@@ -54,7 +60,25 @@ play_and_record() {  # play_and_record CONFIG OUT: run the filter-chain, play in
   start "fc-$(basename "$1")" env LADSPA_PATH="$ladspa_dir" pipewire -c "$1"
   local fc_pid=${pids[-1]}
   wait_for_node hush_fc_speaker
-  sleep 1  # WirePlumber links the chain's output to the (default) fake speaker
+  # WirePlumber links the chain's output to the (default) fake speaker. Where the session
+  # manager cannot run (seen in a bare Debian chroot without logind: WirePlumber drops
+  # its connection once the chain's process joins), nothing here can be judged: skip,
+  # with the logs, rather than blame the plugin.
+  # (The output is captured first: with pipefail, `pw-link | grep -q` fails when grep
+  # stops reading early.)
+  local links=""
+  for _ in $(seq 50); do
+    links=$(timeout 5 pw-link -l 2>/dev/null)
+    [[ $links == *"hush_fc_playback:output_FL"* ]] && break
+    sleep 0.1
+  done
+  if ! kill -0 "$wp_pid" 2>/dev/null || [[ $links != *"hush_fc_playback:output_FL"* ]]; then
+    for f in "$work"/*.log; do echo "== $f"; tail -20 "$f"; done
+    kill -0 "$wp_pid" 2>/dev/null && echo "(WirePlumber is running)" || echo "(WirePlumber has exited)"
+    timeout 5 pw-link -l 2>&1 | head -20
+    echo "skipped: WirePlumber is not running or did not link the filter-chain here"
+    exit 77
+  fi
   start record pw-record -P '{ stream.capture.sink=true }' --target fake_speaker --format f32 --rate 48000 --channels 2 "$2"
   local rec_pid=${pids[-1]}
   sleep 0.5
@@ -75,5 +99,6 @@ play_and_record "$configs/hush-sink.conf" "$work/denoised.wav"
 
 start fc-source env LADSPA_PATH="$ladspa_dir" pipewire -c "$configs/hush-source.conf"
 wait_for_node hush_fc_microphone
-timeout 5 pw-cli ls Node | grep -A12 'node.name = "hush_fc_microphone"' | grep -q 'media.class = "Audio/Source"' || fail "no Audio/Source"
+source_node=$(timeout 5 pw-cli ls Node | grep -A12 'node.name = "hush_fc_microphone"')
+[[ $source_node == *'media.class = "Audio/Source"'* ]] || fail "no Audio/Source"
 echo "filter-chain test passed"
