@@ -29,8 +29,8 @@ const std::vector<float>& Signal() {
   return x;
 }
 
-void BM_StatisticalSuppressorHop(benchmark::State& state) {
-  StatisticalSuppressor s(1, StatisticalConfig{});
+// Feeds the signal hop by hop through a mono suppressor for as long as the state runs.
+void RunHops(benchmark::State& state, Suppressor& s) {
   std::vector<float> out(480);
   size_t pos = 0;
   for (auto _ : state) {
@@ -39,6 +39,11 @@ void BM_StatisticalSuppressorHop(benchmark::State& state) {
     benchmark::DoNotOptimize(s.ProcessHop(in, o));
     pos = (pos + 480) % (Signal().size() - 480);
   }
+}
+
+void BM_StatisticalSuppressorHop(benchmark::State& state) {
+  StatisticalSuppressor s(1, StatisticalConfig{});
+  RunHops(state, s);
 }
 BENCHMARK(BM_StatisticalSuppressorHop);
 
@@ -52,14 +57,7 @@ void BM_NeuralSuppressorHop(benchmark::State& state, const char* kernels) {
     return;
   }
   neural::NeuralSuppressor s(model, 1, table);
-  std::vector<float> out(480);
-  size_t pos = 0;
-  for (auto _ : state) {
-    const float* in[1] = {Signal().data() + pos};
-    float* o[1] = {out.data()};
-    benchmark::DoNotOptimize(s.ProcessHop(in, o));
-    pos = (pos + 480) % (Signal().size() - 480);
-  }
+  RunHops(state, s);
 }
 BENCHMARK_CAPTURE(BM_NeuralSuppressorHop, avx2, "avx2");
 BENCHMARK_CAPTURE(BM_NeuralSuppressorHop, sse2, "sse2");

@@ -39,7 +39,8 @@ const KernelTable* NeonKernels();
 float ExpApprox(float x);
 
 // Sets flush-to-zero / denormals-are-zero for the calling thread and returns the old
-// state for RestoreFloatMode (denormal arithmetic in a decaying GRU state can cost 100x).
+// state for RestoreFloatMode (a decaying GRU state drifts into subnormal numbers, which
+// x86 handles in slow microcode).
 unsigned SetFlushDenormals();
 void RestoreFloatMode(unsigned saved);
 

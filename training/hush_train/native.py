@@ -35,8 +35,6 @@ _lib.hush_train_dims.argtypes = [ctypes.POINTER(ctypes.c_int)] * 4
 _lib.hush_train_extract.restype = ctypes.c_long
 _lib.hush_train_extract.argtypes = [_f32p, ctypes.c_void_p, ctypes.c_long, _f32p, _f32p,
                                     ctypes.c_void_p]
-_lib.hush_train_apply_gains.restype = ctypes.c_long
-_lib.hush_train_apply_gains.argtypes = [_f32p, ctypes.c_long, _f32p, _f32p]
 
 FEATURE_VERSION = _lib.hush_train_feature_version()
 _dims = [ctypes.c_int() for _ in range(4)]
@@ -69,16 +67,3 @@ def extract(noisy, clean=None):
     if got != hops:
         raise RuntimeError("hush_train_extract failed")
     return features, noisy_energy, clean_energy
-
-
-def apply_gains(noisy, band_gains):
-    """Runs the runtime's interpolation + synthesis; output lags the input by one hop."""
-    noisy = np.ascontiguousarray(noisy, dtype=np.float32)
-    band_gains = np.ascontiguousarray(band_gains, dtype=np.float32)
-    hops = len(noisy) // HOP
-    if band_gains.shape != (hops, BANDS):
-        raise ValueError(f"band_gains must be ({hops}, {BANDS})")
-    out = np.empty_like(noisy)
-    if _lib.hush_train_apply_gains(noisy, len(noisy), band_gains, out) != hops:
-        raise RuntimeError("hush_train_apply_gains failed")
-    return out

@@ -60,30 +60,4 @@ __attribute__((visibility("default"))) long hush_train_extract(const float* nois
   }
 }
 
-// Applies per-hop band gains to `noisy` with the runtime's interpolation and synthesis,
-// so training tools can listen to / score what a set of gains does. out has `frames`
-// samples and lags noisy by 480 frames, as the runtime. Returns hops or -1.
-__attribute__((visibility("default"))) long hush_train_apply_gains(const float* noisy, long frames,
-                                                                   const float* band_gains,
-                                                                   float* out) {
-  using namespace hush::neural;
-  if (noisy == nullptr || band_gains == nullptr || out == nullptr || frames < 0) return -1;
-  try {
-    const long hops = frames / hush::kHopFrames;
-    hush::dsp::Stft stft(hush::kHopFrames);
-    std::vector<float> gain(kSpectrumBins);
-    std::vector<hush::dsp::Complex> y(kSpectrumBins);
-    for (long h = 0; h < hops; ++h) {
-      const hush::dsp::Complex* x = stft.Analyze(noisy + h * hush::kHopFrames);
-      InterpolateBandGains(band_gains + h * kNeuralBands, gain.data());
-      for (int k = 0; k < kSpectrumBins; ++k) y[k] = x[k] * gain[k];
-      stft.Synthesize(y.data(), out + h * hush::kHopFrames);
-    }
-    for (long i = hops * hush::kHopFrames; i < frames; ++i) out[i] = 0.0f;
-    return hops;
-  } catch (const std::exception&) {
-    return -1;
-  }
-}
-
 }  // extern "C"

@@ -62,7 +62,6 @@ class NeuralSuppressorFactory final : public SuppressorFactory {
     return std::make_unique<NeuralSuppressor>(model_, channels);
   }
   int Kind() const override;
-  const NeuralModel& Model() const { return *model_; }
 
  private:
   std::shared_ptr<const NeuralModel> model_;

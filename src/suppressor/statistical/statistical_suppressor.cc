@@ -121,7 +121,7 @@ float StatisticalGainEstimator::Estimate(const float* power, float atten_db) {
 }
 
 StatisticalSuppressor::StatisticalSuppressor(int channels, const StatisticalConfig& config)
-    : channels_(channels), bins_(kHopFrames + 1), config_(config), estimator_(config), power_(static_cast<size_t>(bins_)) {
+    : channels_(channels), bins_(kHopFrames + 1), estimator_(config), power_(static_cast<size_t>(bins_)) {
   for (int c = 0; c < channels; ++c) {
     stft_.push_back(std::make_unique<dsp::Stft>(kHopFrames));
     spectra_.emplace_back(static_cast<size_t>(bins_));

@@ -88,7 +88,6 @@ class StatisticalSuppressor final : public Suppressor {
  private:
   int channels_;
   int bins_;
-  StatisticalConfig config_;
   SuppressorParams params_;
   std::vector<std::unique_ptr<dsp::Stft>> stft_;
   std::vector<std::vector<dsp::Complex>> spectra_;  // per channel, this hop
