@@ -17,7 +17,8 @@ packages=(
   libbenchmark-dev     # per-hop cost benchmarks
   # Plugins and the real hosts that test them
   ladspa-sdk lv2-dev lilv-utils sordi
-  pipewire pipewire-bin wireplumber dbus-daemon   # a private PipeWire (+ session bus) runs the filter-chain test
+  libpipewire-0.3-dev  # `hush run`, the PipeWire service
+  pipewire pipewire-bin wireplumber dbus-daemon   # a private PipeWire (+ session bus) for the service and filter-chain tests
   g++-aarch64-linux-gnu qemu-user      # the NEON kernels, cross-compiled and run under qemu
   # The training pipeline (training/, run with /usr/bin/python3) and its CI smoke test
   python3-torch python3-numpy python3-scipy python3-soundfile

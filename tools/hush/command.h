@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <vector>
 
 namespace hush::cli {
 
@@ -22,6 +23,8 @@ struct Command {
 
 Command RegisterDenoiseCommand(CLI::App& parent);
 Command RegisterSimCommand(CLI::App& parent);
+// run, status, set, mic, speaker, enable, disable (service_commands.cc).
+std::vector<Command> RegisterServiceCommands(CLI::App& parent);
 
 }  // namespace hush::cli
 

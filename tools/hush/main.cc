@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   std::vector<hush::cli::Command> commands;
   commands.push_back(hush::cli::RegisterDenoiseCommand(app));
   commands.push_back(hush::cli::RegisterSimCommand(app));
+  for (auto& command : hush::cli::RegisterServiceCommands(app)) commands.push_back(std::move(command));
 
   try {
     app.parse(argc, argv);
