@@ -77,6 +77,8 @@ status_json() { "$hush" status --json 2>/dev/null; }
 json_field() {  # json_field PATH: a number or string from `hush status --json` (PATH like microphone.quantum_frames)
   status_json | /usr/bin/python3 -c "import json,sys; v=json.load(sys.stdin); [v := v[k] for k in sys.argv[1].split('.')]; print(v)" "$1"
 }
+field_is() { [ "$(json_field "$1")" = "$2" ]; }  # for wait_for: evaluated on every try
+field_gt() { [ "$(json_field "$1")" -gt "$2" ] 2>/dev/null; }
 fake_device() {  # fake_device NAME CLASS POSITION [RATE] [FACTORY]
   timeout 10 pw-cli create-node adapter "{ factory.name=${5:-support.null-audio-sink} node.name=$1 node.description=\"$1\"
     media.class=$2 object.linger=true audio.position=[$3] audio.rate=${4:-48000} priority.session=${6:-1000} }" >/dev/null
@@ -222,34 +224,42 @@ remove_and_recreate() {  # the mic goes (the service falls back to live_mic), th
     live_mic live_mic2 48000 2500 && wait_for "back on live_mic2" 5 linked_to live_mic2
 }
 scenario mic-removed-and-recreated remove_and_recreate
-# The scenarios below are not yet reliable here (a recorder that WirePlumber does not
-# link within 5 s after the previous scenario, seen once in four runs; the PipeWire
-# restart not yet seen through): they run with HUSH_SERVICE_EXTENDED=1, not in CI.
-if [ -z "${HUSH_SERVICE_EXTENDED:-}" ]; then
-  echo "(extended scenarios skipped: set HUSH_SERVICE_EXTENDED=1 for the WirePlumber restart, forced quanta, 44.1 kHz mic, PipeWire restart)"
-fi
+# WirePlumber restarts. Real devices belong to the session manager (its ALSA/BlueZ
+# monitors make them), so they go and come back with it; the fakes do the same here. No
+# app stream may outlive the old WirePlumber in this scenario: the new one cannot
+# reconfigure a stream the old one configured (PipeWire logs "node_set_param(Format)
+# failed"), and WirePlumber 0.4 then links nothing at all until that stream goes, for
+# every app alike; so the recording starts after the restart, and what is measured is how
+# long after WirePlumber is ready (the default source is set again) the service's path
+# is linked and carrying audio.
+stop "$wireplumber_pid"
+for node in fake_mic fake_speaker live_mic live_mic2; do timeout 5 pw-cli destroy "$(node_id $node)" >/dev/null; done
+start wireplumber wireplumber
+wireplumber_pid=$last_pid
+fake_device fake_mic Audio/Source/Virtual MONO && fake_device fake_speaker Audio/Sink "FL FR" &&
+  live_mic live_mic 48000 2000 && live_mic live_mic2 48000 2500 || fail "cannot re-create the devices"
+wait_for "WirePlumber back (default source set)" 10 wait_default_source live_mic2
+ready=$(now_ms)
+wait_for "relinked after the WirePlumber restart" 10 linked_to live_mic2
+relinked=$(( $(now_ms) - ready ))
+echo "wireplumber-restart: the path is linked again $relinked ms after WirePlumber set the default source (at most 500)"
+[ "$relinked" -le 500 ] || fail "wireplumber-restart: relinked after $relinked ms"
+nothing() { true; }
+scenario after-wireplumber-restart nothing
+mic_44k() { live_mic live_mic_44k 44100 3000 && wait_for "follow the 44.1 kHz mic" 5 linked_to live_mic_44k; }
+scenario mic-44100-hz mic_44k
+# Not yet reliable (docs/LINUX.md), so only with HUSH_SERVICE_EXTENDED=1: forcing the
+# quantum down and up while an app records, after the scenarios above, stalled the
+# microphone path again and again in 2 of 3 runs (the watchdog rebuilt it each time; on
+# its own, outside this sequence, the same change runs clean).
 if [ -n "${HUSH_SERVICE_EXTENDED:-}" ]; then
-# Real devices belong to the session manager (its ALSA/BlueZ monitors make them), so
-# they go and come back with it; the fakes do the same here. (A lingering fake that
-# outlives one WirePlumber cannot be configured by the next: PipeWire then logs
-# "node_set_param(Format) failed" and the new WirePlumber links nothing at all.)
-restart_wireplumber() {  # (the recorder's link goes with WirePlumber; the new one relinks it)
-  stop "$wireplumber_pid"
-  for node in fake_mic fake_speaker live_mic live_mic2; do timeout 5 pw-cli destroy "$(node_id $node)" >/dev/null; done
-  start wireplumber wireplumber
-  wireplumber_pid=$last_pid
-  fake_device fake_mic Audio/Source/Virtual MONO && fake_device fake_speaker Audio/Sink "FL FR" &&
-    live_mic live_mic 48000 2000 && live_mic live_mic2 48000 2500 || return 1
-  wait_for "relinked after the WirePlumber restart" 10 linked_to live_mic2
-}
-scenario wireplumber-restart restart_wireplumber
 force_quanta() {  # down from the default 1024 (the watchdog's case), then back up
   pw-metadata -n settings 0 clock.force-quantum 256 >/dev/null && sleep 1 && pw-metadata -n settings 0 clock.force-quantum 1024 >/dev/null
 }
 scenario quantum-256-then-1024 force_quanta
 pw-metadata -n settings 0 clock.force-quantum 0 >/dev/null
-mic_44k() { live_mic live_mic_44k 44100 3000 && wait_for "follow the 44.1 kHz mic" 5 linked_to live_mic_44k; }
-scenario mic-44100-hz mic_44k
+else
+  echo "(extended scenario skipped: HUSH_SERVICE_EXTENDED=1 runs the forced quanta while recording)"
 fi
 [ "$(json_field microphone.state)" = running ] || fail "microphone state is $(json_field microphone.state)"
 
@@ -277,20 +287,18 @@ timeout 3 /usr/bin/python3 -c "import socket,time; s=socket.socket(socket.AF_UNI
 "$hush" set strength 101 2>/dev/null && fail "hush set strength 101 was accepted"
 # Live config: an edit of the file applies without a request.
 sed -i 's/^strength = .*/strength = 12/' "$XDG_CONFIG_HOME/hush/config.toml"
-wait_for "config file change applied" 3 test "$(json_field strength)" = 12
+wait_for "config file change applied" 3 field_is strength 12
 
-# ---- 4. PipeWire restarts (extended) -------------------------------------------------
-if [ -n "${HUSH_SERVICE_EXTENDED:-}" ]; then
+# ---- 4. PipeWire restarts -----------------------------------------------------------
 cycles_before=$(json_field microphone.cycles)
 stop "$wireplumber_pid"; stop "$pipewire_pid"
-wait_for "the service notices PipeWire is gone" 5 test "$(json_field connected)" = False
+wait_for "the service notices PipeWire is gone" 5 field_is connected False
 start_daemons
-wait_for "reconnected to PipeWire" 15 test "$(json_field connected)" = True
+wait_for "reconnected to PipeWire" 15 field_is connected True
 wait_for "Hush microphone back" 10 has_node hush_microphone
 wait_for "microphone path linked again" 10 has_link "hush_microphone_input:input"
-wait_for "microphone path running again" 10 test "$(json_field microphone.cycles)" -gt 0
+wait_for "microphone path running again" 10 field_gt microphone.cycles 0
 echo "PipeWire restart: reconnected ($(json_field reconnects) reconnect attempts in all; cycles before $cycles_before)"
-fi
 kill -0 "$hush_pid" || fail "the service died"
 stop "$hush_pid" INT
 grep -q "stopping" "$work/hush.log" || fail "the service did not stop cleanly"

@@ -2,6 +2,7 @@
 #include "backends/pipewire/pipewire_service.h"
 
 #include <hush/hush.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/inotify.h>
 #include <unistd.h>
@@ -196,6 +197,11 @@ void OnPlaybackProcess(void* data) {
       frames = std::min<uint32_t>(frames, ob->datas[c].maxsize / sizeof(float));
     }
     if (out->requested != 0) frames = std::min<uint64_t>(frames, out->requested);
+    // Never more than this cycle's quantum: after the quantum is forced down (2048 ->
+    // 256) `requested` can still hold the old size for a while, and a buffer longer
+    // than the cycle stalls the graph (seen here, before this line: the path stopped).
+    const uint32_t quantum = path->quantum_frames.load(std::memory_order_relaxed);
+    if (quantum != 0) frames = std::min(frames, quantum);
 
     const float* src[kMaxChannels] = {};
     uint32_t in_frames = 0;
@@ -506,6 +512,7 @@ void Service::DestroyPath(Path& path) {
     path.playback = nullptr;
   }
   path.position.store(nullptr, std::memory_order_release);
+  path.quantum_frames.store(0, std::memory_order_relaxed);  // the next streams report their own
   // The streams (and their data-thread callbacks) are gone: the processor can go.
   path.active.store(nullptr, std::memory_order_release);
   path.owned.reset();
@@ -567,10 +574,10 @@ void Service::OnReconnectTimer(void* data, uint64_t) {
 // Every kWatchdogMs: a path whose streams are both streaming must be processing (the
 // capture side is always-process, so it runs even with the real device gone). If its
 // cycle count stands still for kStallTicks, the graph has left the trigger chain
-// stalled — seen here with PipeWire 0.3.65 when the quantum is forced *down* (2048 ->
-// 256) while the path runs; PipeWire's own loopback survives it, the cause in this
-// client is not found yet — and the path is rebuilt (new streams, ~100 ms), so audio is
-// back well within 500 ms instead of never.
+// stalled, and the path is rebuilt (new streams, ~100 ms), so audio is back well within
+// 500 ms instead of never. (The one stall seen here, after a forced quantum shrink, was
+// this client writing more than the quantum; OnPlaybackProcess now never does. The
+// watchdog stays as the last line of defence, and says so in the log when it acts.)
 //
 // A path left paused (unlinked) while the session manager is there is rebuilt too, at
 // most every kPausedRebuildS, in case the session manager could not configure it (the
@@ -822,6 +829,13 @@ int Service::Run() {
     return 1;
   }
 
+  // Block the signals the main loop handles before any thread exists (PipeWire's data
+  // thread among them): otherwise the kernel may deliver SIGINT to a thread that does not
+  // block it, and the stop is lost (seen: `kill -INT` ignored after a reconnect).
+  sigset_t handled;
+  sigemptyset(&handled);
+  for (const int signal_number : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&handled, signal_number);
+  pthread_sigmask(SIG_BLOCK, &handled, nullptr);
   pw_init(nullptr, nullptr);
   main_loop_ = pw_main_loop_new(nullptr);
   // client-rt.conf: the data thread gets real-time priority (through RTKit or rlimits).
