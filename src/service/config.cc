@@ -227,12 +227,14 @@ std::string FormatConfig(const Config& c) {
   return out.str();
 }
 
-std::string DefaultConfigPath() {
+std::string ConfigHomeDir() {
   const char* xdg = std::getenv("XDG_CONFIG_HOME");
-  if (xdg != nullptr && xdg[0] == '/') return std::string(xdg) + "/hush/config.toml";
+  if (xdg != nullptr && xdg[0] == '/') return xdg;
   const char* home = std::getenv("HOME");
-  return std::string(home != nullptr ? home : "") + "/.config/hush/config.toml";
+  return std::string(home != nullptr ? home : "") + "/.config";
 }
+
+std::string DefaultConfigPath() { return ConfigHomeDir() + "/hush/config.toml"; }
 
 bool LoadConfigFile(const std::string& path, Config* config, std::string* error) {
   std::ifstream in(path, std::ios::binary);

@@ -43,7 +43,9 @@ struct Config {
 bool ParseConfig(std::string_view text, Config* config, std::string* error);
 std::string FormatConfig(const Config& config);
 
-// $XDG_CONFIG_HOME/hush/config.toml, or ~/.config/hush/config.toml.
+// $XDG_CONFIG_HOME if set and absolute, else ~/.config (the XDG base directory rule).
+std::string ConfigHomeDir();
+// ConfigHomeDir()/hush/config.toml.
 std::string DefaultConfigPath();
 // A missing file gives the defaults (true). Unreadable or invalid: false, with the reason
 // ("<path>: line 3: ...").

@@ -81,7 +81,7 @@ void PrintPath(const char* title, const JsonValue* p) {
               p->Number("rate_hz"), p->Number("channels"), p->Number("quantum_frames"));
   std::printf("  latency %.2f ms (%.0f frames), CPU %.1f us per 10 ms hop (load %.1f %%), voice %.2f\n",
               p->Number("latency_ms"), p->Number("latency_frames"), p->Number("cpu_us_per_hop"),
-              100.0 * p->Number("load"), p->Number("voice_probability"));
+              p->Number("load_percent"), p->Number("voice_probability"));
   std::printf("  drift %+.1f ppm, xruns %.0f, degradations %.0f\n", p->Number("drift_ppm"), p->Number("xruns"),
               p->Number("degradations"));
   const std::string error = p->String("error");
@@ -96,12 +96,7 @@ std::string SelfPath() {
   return n > 0 ? std::string(buffer.data(), static_cast<size_t>(n)) : std::string("hush");
 }
 
-std::string UnitDir() {
-  const char* xdg = std::getenv("XDG_CONFIG_HOME");
-  if (xdg != nullptr && xdg[0] == '/') return std::string(xdg) + "/systemd/user";
-  const char* home = std::getenv("HOME");
-  return std::string(home != nullptr ? home : "") + "/.config/systemd/user";
-}
+std::string UnitDir() { return service::ConfigHomeDir() + "/systemd/user"; }
 
 std::string UnitText() {
   return "# Installed by `hush enable`; `hush disable` removes it.\n"

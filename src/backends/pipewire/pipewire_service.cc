@@ -121,7 +121,7 @@ class Service {
   void ScheduleReconnect();
   void CreatePath(Path& path);
   void DestroyPath(Path& path);
-  void ApplyConfig(const Config& next, bool rebuild_all);
+  void ApplyConfig(const Config& next);
   void ReloadConfig();
   std::string Handle(const std::string& request);
   std::string StatusJson() const;
@@ -634,10 +634,10 @@ void Service::OnSignal(void* data, int signal_number) {
   pw_main_loop_quit(self->main_loop_);
 }
 
-void Service::ApplyConfig(const Config& next, bool rebuild_all) {
+void Service::ApplyConfig(const Config& next) {
   const Config previous = config_;
   config_ = next;
-  const bool model_changed = rebuild_all || next.suppressor != previous.suppressor;
+  const bool model_changed = next.suppressor != previous.suppressor;
   if (model_changed) {
     hush_model* model = nullptr;
     const hush_status status = hush_model_create(SuppressorKind(next.suppressor), &model);
@@ -672,7 +672,7 @@ void Service::ReloadConfig() {
     Log("config not applied: %s", error.c_str());  // the running settings stay
     return;
   }
-  ApplyConfig(next, false);
+  ApplyConfig(next);
 }
 
 void Service::OnConfigChanged(void* data, int fd, uint32_t) {
@@ -713,7 +713,7 @@ std::string Service::Handle(const std::string& text) {
       next.speaker.enabled = request.on;
       break;
   }
-  ApplyConfig(next, false);
+  ApplyConfig(next);
   // Applied live; persisted so that it survives a restart. The write triggers our own
   // inotify watch, which re-reads the same values (a no-op).
   if (!SaveConfig(&error)) return service::ErrorResponse("applied, but not saved: " + error);
@@ -751,8 +751,9 @@ std::string Service::PathJson(const Path& path) const {
       << ",\"playback_stream\":" << service::JsonString(StreamStateName(path.playback_state))
       << ",\"rate_hz\":" << rate << ",\"channels\":" << (processor != nullptr ? processor->Channels() : 0)
       << ",\"quantum_frames\":" << path.quantum_frames.load(std::memory_order_relaxed)
+      << ",\"graph_rate_hz\":" << path.graph_rate_hz.load(std::memory_order_relaxed)
       << ",\"latency_frames\":" << latency << ",\"latency_ms\":" << (rate != 0 ? 1000.0 * latency / rate : 0.0)
-      << ",\"cpu_us_per_hop\":" << t.cpu_us_per_hop << ",\"load\":" << t.load
+      << ",\"cpu_us_per_hop\":" << t.cpu_us_per_hop << ",\"load_percent\":" << 100.0 * t.load
       << ",\"voice_probability\":" << t.voice_probability
       << ",\"drift_ppm\":" << (path.rate_diff.load(std::memory_order_relaxed) - 1.0) * 1e6
       << ",\"cycles\":" << path.cycles.load(std::memory_order_relaxed)
