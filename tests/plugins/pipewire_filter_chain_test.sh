@@ -14,25 +14,9 @@ for tool in pipewire wireplumber pw-cat pw-record pw-cli dbus-daemon; do
   command -v "$tool" >/dev/null || { echo "skipped: $tool not installed"; exit 77; }
 done
 work=$(mktemp -d)
-export XDG_RUNTIME_DIR=$work/run PIPEWIRE_RUNTIME_DIR=$work/run DBUS_SESSION_BUS_ADDRESS=unix:path=$work/run/bus
-mkdir -m 700 "$XDG_RUNTIME_DIR"
-pids=()
-stop() {  # stop PID [SIGNAL]: ask, then insist after 3 s; never hangs
-  kill -"${2:-TERM}" "$1" 2>/dev/null
-  for _ in $(seq 30); do kill -0 "$1" 2>/dev/null || { wait "$1" 2>/dev/null; return 0; }; sleep 0.1; done
-  kill -KILL "$1" 2>/dev/null; wait "$1" 2>/dev/null
-}
-cleanup() {
-  for pid in "${pids[@]}"; do stop "$pid"; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=../common/private_pipewire.sh
+source "$(dirname "$0")/../common/private_pipewire.sh"
 fail() { echo "FAIL: $*"; for f in "$work"/*.log; do echo "== $f"; tail -20 "$f"; done; exit 1; }
-start() {  # start NAME COMMAND...: in the background, logged, stopped at exit
-  local name=$1; shift
-  "$@" >"$work/$name.log" 2>&1 &
-  pids+=($!)
-}
 wait_for_node() {  # the node appears within 5 s
   local nodes
   for _ in $(seq 50); do

@@ -26,45 +26,9 @@ for tool in pipewire wireplumber pw-cat pw-record pw-cli pw-link pw-metadata dbu
   command -v "$tool" >/dev/null || { echo "skipped: $tool not installed"; exit 77; }
 done
 work=$(mktemp -d)
-export XDG_RUNTIME_DIR=$work/run PIPEWIRE_RUNTIME_DIR=$work/run XDG_CONFIG_HOME=$work/config
-export DBUS_SESSION_BUS_ADDRESS=unix:path=$work/run/bus HOME=$work/home
-mkdir -m 700 "$XDG_RUNTIME_DIR"
-mkdir -p "$HOME" "$XDG_CONFIG_HOME/pipewire/pipewire.conf.d" "$XDG_CONFIG_HOME/wireplumber/main.lua.d" \
-  "$XDG_CONFIG_HOME/wireplumber/bluetooth.lua.d"
-# The daemon: no D-Bus of its own, and the test source plugin enabled.
-cat >"$XDG_CONFIG_HOME/pipewire/pipewire.conf.d/hush-test.conf" <<'EOF'
-context.properties = { support.dbus = false }
-context.spa-libs = { audiotestsrc = audiotestsrc/libspa-audiotestsrc }
-EOF
-# WirePlumber without hardware monitors, device reservation or the flatpak portal (its
-# 90-enable-all.lua reads these, so the file sorts before it).
-cat >"$XDG_CONFIG_HOME/wireplumber/main.lua.d/60-hush-test.lua" <<'EOF'
-alsa_monitor.enabled = false
-alsa_monitor.properties["alsa.reserve"] = false
-default_access.properties["enable-flatpak-portal"] = false
-v4l2_monitor.enabled = false
-libcamera_monitor.enabled = false
-EOF
-echo 'bluez_monitor.enabled = false' >"$XDG_CONFIG_HOME/wireplumber/bluetooth.lua.d/60-hush-test.lua"
-
-pids=()
-stop() {  # stop PID [SIGNAL]: ask, then insist after 3 s; never hangs
-  kill -"${2:-TERM}" "$1" 2>/dev/null
-  for _ in $(seq 30); do kill -0 "$1" 2>/dev/null || { wait "$1" 2>/dev/null; return 0; }; sleep 0.1; done
-  kill -KILL "$1" 2>/dev/null; wait "$1" 2>/dev/null
-}
-cleanup() {
-  for pid in "${pids[@]}"; do stop "$pid"; done
-  [ -n "${KEEP_WORK:-}" ] && echo "kept $work" || rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=../common/private_pipewire.sh
+source "$(dirname "$0")/../common/private_pipewire.sh"
 fail() { echo "FAIL: $*"; for f in "$work"/*.log; do echo "== $f"; tail -25 "$f"; done; exit 1; }
-start() {  # start NAME COMMAND...: in the background, logged, stopped at exit
-  local name=$1; shift
-  "$@" >>"$work/$name.log" 2>&1 &
-  pids+=($!)
-  last_pid=$!
-}
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 wait_for() {  # wait_for WHAT SECONDS COMMAND...: until COMMAND succeeds
   local what=$1 seconds=$2; shift 2
