@@ -150,13 +150,17 @@ pw-metadata -n settings 0 clock.force-quantum 0 >/dev/null
 "$hush" set strength 6 || fail "hush set strength"
 [ "$(json_field strength)" = 6 ] || fail "strength not applied"
 grep -q '^strength = 6' "$XDG_CONFIG_HOME/hush/config.toml" || fail "strength not saved in config.toml"
-# The recorder is an app like any other: it asks for "Hush microphone" and WirePlumber
-# links it (and relinks it when anything is rebuilt).
+# The recorder is linked with pw-link, not by WirePlumber: WirePlumber 0.4 sometimes
+# takes more than 10 s to link a new stream here (seen in 2 of about 10 runs), which
+# would measure WirePlumber, not Hush. (Where a scenario rebuilds the virtual device,
+# the link would go with it and the lost audio would show: none of these does.)
 scenario() {  # scenario NAME COMMAND...: record Hush microphone around COMMAND; audio back within 500 ms
   local name=$1; shift
-  start recorder pw-record --target hush_microphone -P '{ node.name=hush_test_recorder }' --format f32 --rate 48000 --channels 1 "$work/$name.wav"
+  local recorder=hush_test_recorder_${name//-/_}
+  start recorder pw-record -P "{ node.autoconnect=false node.name=$recorder }" --format f32 --rate 48000 --channels 1 "$work/$name.wav"
   local rec_pid=$last_pid
-  wait_for "the recorder linked" 5 has_link "hush_microphone:capture_FL"$'\n'"  |-> hush_test_recorder"
+  wait_for "the recorder" 5 has_node "$recorder"
+  pw-link hush_microphone:capture_FL "$recorder:input_MONO" || fail "cannot link the recorder"
   local linked; linked=$(now_ms)
   sleep 1.5
   local t0; t0=$(now_ms)
@@ -181,11 +185,11 @@ linked_to() {  # the service's capture stream takes its input from node $1 (any 
 # The first live mic, before any recording: from now on the default source is never silent.
 live_mic live_mic 48000 2000 && wait_for "default source live_mic" 5 wait_default_source live_mic &&
   wait_for "following live_mic" 5 linked_to live_mic || fail "the service did not follow the new default source"
-change_default() { live_mic live_mic2 48000 2500 && wait_for "follow live_mic2" 5 linked_to live_mic2; }
+change_default() { live_mic live_mic2 48000 2500 && wait_for "follow live_mic2" 10 linked_to live_mic2; }
 scenario default-source-change change_default
 remove_and_recreate() {  # the mic goes (the service falls back to live_mic), then comes back
-  timeout 5 pw-cli destroy "$(node_id live_mic2)" >/dev/null && wait_for "fallback to live_mic" 5 linked_to live_mic &&
-    live_mic live_mic2 48000 2500 && wait_for "back on live_mic2" 5 linked_to live_mic2
+  timeout 5 pw-cli destroy "$(node_id live_mic2)" >/dev/null && wait_for "fallback to live_mic" 10 linked_to live_mic &&
+    live_mic live_mic2 48000 2500 && wait_for "back on live_mic2" 10 linked_to live_mic2
 }
 scenario mic-removed-and-recreated remove_and_recreate
 # WirePlumber restarts. Real devices belong to the session manager (its ALSA/BlueZ
@@ -210,7 +214,7 @@ echo "wireplumber-restart: the path is linked again $relinked ms after WirePlumb
 [ "$relinked" -le 500 ] || fail "wireplumber-restart: relinked after $relinked ms"
 nothing() { true; }
 scenario after-wireplumber-restart nothing
-mic_44k() { live_mic live_mic_44k 44100 3000 && wait_for "follow the 44.1 kHz mic" 5 linked_to live_mic_44k; }
+mic_44k() { live_mic live_mic_44k 44100 3000 && wait_for "follow the 44.1 kHz mic" 10 linked_to live_mic_44k; }
 scenario mic-44100-hz mic_44k
 # Not yet reliable (docs/LINUX.md), so only with HUSH_SERVICE_EXTENDED=1: forcing the
 # quantum down and up while an app records, after the scenarios above, stalled the
