@@ -105,6 +105,17 @@ inline double Energy(const float* x, size_t n) {
 
 inline double PowerDb(const float* x, size_t n) { return 10.0 * std::log10(Energy(x, n) / static_cast<double>(n) + 1e-30); }
 
+// n samples of x from `offset` on (negative or past the end: zeros), for aligning a
+// recording with its reference.
+inline std::vector<float> Slice(const std::vector<float>& x, long offset, size_t n) {
+  std::vector<float> y(n, 0.0f);
+  for (size_t i = 0; i < n; ++i) {
+    const long j = offset + static_cast<long>(i);
+    if (j >= 0 && j < static_cast<long>(x.size())) y[i] = x[static_cast<size_t>(j)];
+  }
+  return y;
+}
+
 }  // namespace hush::test
 
 #endif  // HUSH_TESTS_COMMON_TEST_SIGNALS_H

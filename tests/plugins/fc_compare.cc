@@ -54,15 +54,6 @@ long FindOffset(const std::vector<float>& whole, const std::vector<float>& part)
   return best;
 }
 
-std::vector<float> Slice(const std::vector<float>& x, long offset, size_t n) {
-  std::vector<float> y(n, 0.0f);
-  for (size_t i = 0; i < n; ++i) {
-    const long j = offset + static_cast<long>(i);
-    if (j >= 0 && j < static_cast<long>(x.size())) y[i] = x[static_cast<size_t>(j)];
-  }
-  return y;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -84,7 +75,7 @@ int main(int argc, char** argv) {
   if (mode == "exact" && argc == 4) {
     const auto in = ReadLeft(argv[2]), rec = ReadLeft(argv[3]);
     const long offset = FindOffset(rec, in);
-    const auto got = Slice(rec, offset, in.size());
+    const auto got = hush::test::Slice(rec, offset, in.size());
     // pw-cat drops the last partial quantum of the file: the final 0.2 s is not compared.
     float worst = 0.0f;
     for (size_t i = 0; i + 9600 < in.size(); ++i) worst = std::max(worst, std::abs(got[i] - in[i]));
@@ -94,7 +85,7 @@ int main(int argc, char** argv) {
   if (mode == "denoised" && argc == 5) {
     const auto in = ReadLeft(argv[2]), ref = ReadLeft(argv[3]), rec = ReadLeft(argv[4]);
     const long offset = FindOffset(rec, ref);
-    const auto got = Slice(rec, offset, ref.size());
+    const auto got = hush::test::Slice(rec, offset, ref.size());
     bool ok = true;
     for (size_t s = 2 * 48000; s + 48000 + 9600 <= ref.size(); s += 48000) {
       // The suppressor's state depends on when the stream started: the filter-chain ran

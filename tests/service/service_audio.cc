@@ -121,15 +121,6 @@ int MakeInput(const std::string& clean_path, const std::string& noisy_path) {
   return 0;
 }
 
-std::vector<float> Slice(const std::vector<float>& x, long offset, size_t n) {
-  std::vector<float> y(n, 0.0f);
-  for (size_t i = 0; i < n; ++i) {
-    const long j = offset + static_cast<long>(i);
-    if (j >= 0 && j < static_cast<long>(x.size())) y[i] = x[static_cast<size_t>(j)];
-  }
-  return y;
-}
-
 long ChannelDelay(const std::vector<std::vector<float>>& rec) {
   return hush::EstimateDelayFrames(rec[0].data(), rec[1].data(), std::min(rec[0].size(), rec[1].size()), kRate / 10);
 }
@@ -162,9 +153,9 @@ int Check(const std::string& clean_path, const std::string& rec_path, double max
   // Compare the speech part only (from 1 s, after the trackers' start, to the end of
   // the speech), so neither the lead-in nor the recording's tail weighs in.
   const size_t begin = kRate, length = clean.size() - 2 * kRate;
-  const auto ref = Slice(clean, 0, clean.size());
-  const auto real_aligned = Slice(real, offset, clean.size());
-  const auto hush_aligned = Slice(hush_channel, offset + delay, clean.size());
+  const auto ref = hush::test::Slice(clean, 0, clean.size());
+  const auto real_aligned = hush::test::Slice(real, offset, clean.size());
+  const auto hush_aligned = hush::test::Slice(hush_channel, offset + delay, clean.size());
   const double real_db = hush::SiSdrDb(ref.data() + begin, real_aligned.data() + begin, length);
   const double hush_db = hush::SiSdrDb(ref.data() + begin, hush_aligned.data() + begin, length);
   std::printf("check: input at frame %ld of the recording; Hush adds %ld frames (%.2f ms, at most %.1f); "

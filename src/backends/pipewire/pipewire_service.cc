@@ -435,26 +435,25 @@ void Service::CreatePath(Path& path) {
   // silence instead of stalling the apps on the virtual device.
   pw_properties_set(capture_props, PW_KEY_NODE_ALWAYS_PROCESS, "true");
   pw_properties_set(real, SPA_KEY_AUDIO_POSITION, channels == 1 ? "MONO" : "FL,FR");
-  if (path.microphone) {
-    pw_properties_set(real, PW_KEY_MEDIA_CATEGORY, "Capture");
-    pw_properties_set(real, PW_KEY_NODE_NAME, "hush_microphone_input");
-    pw_properties_set(real, PW_KEY_NODE_DESCRIPTION, "Hush microphone (input)");
-    // "Audio/Source", not "Audio/Source/Virtual": WirePlumber 0.4.13 gives a stream node
-    // of that class a single *input* port (in_FR; seen here with pw-loopback too), so no
-    // app could record from it, and as mono it never activates and stalls all linking.
-    pw_properties_set(virt, PW_KEY_MEDIA_CLASS, "Audio/Source");
-    pw_properties_set(virt, PW_KEY_NODE_NAME, "hush_microphone");
-    pw_properties_set(virt, PW_KEY_NODE_DESCRIPTION, "Hush microphone");
-    pw_properties_set(virt, "device.icon-name", "audio-input-microphone");
-  } else {
-    pw_properties_set(real, PW_KEY_MEDIA_CATEGORY, "Playback");
-    pw_properties_set(real, PW_KEY_NODE_NAME, "hush_speaker_output");
-    pw_properties_set(real, PW_KEY_NODE_DESCRIPTION, "Hush speaker (output)");
-    pw_properties_set(virt, PW_KEY_MEDIA_CLASS, "Audio/Sink");
-    pw_properties_set(virt, PW_KEY_NODE_NAME, "hush_speaker");
-    pw_properties_set(virt, PW_KEY_NODE_DESCRIPTION, "Hush speaker");
-    pw_properties_set(virt, "device.icon-name", "audio-speakers");
-  }
+  // "Audio/Source", not "Audio/Source/Virtual", for the microphone: WirePlumber 0.4.13
+  // gives a stream node of that class a single *input* port (in_FR; seen here with
+  // pw-loopback too), so no app could record from it, and as mono it never activates and
+  // stalls all linking.
+  struct Names {
+    const char *category, *real_name, *real_description, *media_class, *name, *description, *icon;
+  };
+  static constexpr Names kMicrophone{"Capture", "hush_microphone_input", "Hush microphone (input)", "Audio/Source",
+                                     "hush_microphone", "Hush microphone", "audio-input-microphone"};
+  static constexpr Names kSpeaker{"Playback", "hush_speaker_output", "Hush speaker (output)", "Audio/Sink",
+                                  "hush_speaker", "Hush speaker", "audio-speakers"};
+  const Names& names = path.microphone ? kMicrophone : kSpeaker;
+  pw_properties_set(real, PW_KEY_MEDIA_CATEGORY, names.category);
+  pw_properties_set(real, PW_KEY_NODE_NAME, names.real_name);
+  pw_properties_set(real, PW_KEY_NODE_DESCRIPTION, names.real_description);
+  pw_properties_set(virt, PW_KEY_MEDIA_CLASS, names.media_class);
+  pw_properties_set(virt, PW_KEY_NODE_NAME, names.name);
+  pw_properties_set(virt, PW_KEY_NODE_DESCRIPTION, names.description);
+  pw_properties_set(virt, "device.icon-name", names.icon);
   // Never the automatic default: a Hush device chosen as the default source/sink would
   // become its own path's target (the link group then leaves the path unlinked). Apps
   // pick "Hush microphone" / "Hush speaker" explicitly (or the user makes it default).
