@@ -1,0 +1,2 @@
+// SPDX-License-Identifier: MIT
+// (filled in by the portable DSP commit)
