@@ -63,6 +63,7 @@ def main():
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--eval-every", type=int, default=100)
+    parser.add_argument("--dropout", type=float, default=0.1, help="training-only dropout")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -75,7 +76,7 @@ def main():
         raise SystemExit("no shards: run training/make_dataset.py first")
     train = stack(train_shards)
 
-    model = HushNet(features=train[0].shape[2], bands=train[1].shape[2])
+    model = HushNet(features=train[0].shape[2], bands=train[1].shape[2], dropout=args.dropout)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     step, best, elapsed = 0, math.inf, 0.0
     last = run / "last.pt"

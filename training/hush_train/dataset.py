@@ -40,7 +40,8 @@ def make_shard(split, seed, count):
     gains = np.empty((count, hops, native.BANDS), np.float16)
     vad = np.empty((count, hops), np.uint8)
     for i in range(count):
-        noisy, clean = synth.mixture(speech, noise, rirs, n, rng)
+        # New voices for training only: validation measures the voices as they are.
+        noisy, clean = synth.mixture(speech, noise, rirs, n, rng, perturb=split == "train")
         f, noisy_energy, clean_energy = native.extract(noisy, clean)
         features[i] = f
         gains[i] = targets(noisy_energy, clean_energy)

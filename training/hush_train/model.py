@@ -19,8 +19,11 @@ from torch import nn
 
 
 class HushNet(nn.Module):
-    def __init__(self, features=224, bands=56, embed=96, hidden=112):
+    def __init__(self, features=224, bands=56, embed=96, hidden=112, dropout=0.0):
         super().__init__()
+        # Training only (a no-op in eval mode and absent from the blob): with a few
+        # dozen speakers the network otherwise memorises their voices (docs/NEURAL.md).
+        self.drop = nn.Dropout(dropout)
         self.features, self.bands, self.embed_size, self.hidden = features, bands, embed, hidden
         self.register_buffer("input_mean", torch.zeros(features))
         self.register_buffer("input_scale", torch.ones(features))
@@ -44,9 +47,10 @@ class HushNet(nn.Module):
         """x: [batch, hops, features] -> gains [batch, hops, bands], vad [batch, hops]."""
         h1, h2 = (None, None) if state is None else state
         e = torch.tanh(self.embed((x - self.input_mean) * self.input_scale))
-        a, h1 = self.gru1(e, h1)
-        b, h2 = self.gru2(a, h2)
-        gains = torch.sigmoid(self.gain(torch.cat([e, a, b], dim=-1)) + self.prior_logit(x))
+        a, h1 = self.gru1(self.drop(e), h1)
+        b, h2 = self.gru2(self.drop(a), h2)
+        skip = self.drop(torch.cat([e, a, b], dim=-1))
+        gains = torch.sigmoid(self.gain(skip) + self.prior_logit(x))
         vad = torch.sigmoid(self.vad(a)).squeeze(-1)
         return gains, vad, (h1, h2)
 
