@@ -21,7 +21,8 @@ cmake --preset asan-ubsan -DHUSH_WERROR=ON >/dev/null
 cmake --build --preset asan-ubsan -j "$jobs"
 ctest --preset asan-ubsan -j "$jobs"
 
-# The SPSC ring and bridge with real threads, under ThreadSanitizer (only that target).
+# The SPSC ring, the bridge and the driver's FrameRing with real threads, under
+# ThreadSanitizer (only those targets).
 cmake --preset tsan -DHUSH_WERROR=ON >/dev/null
-cmake --build --preset tsan -j "$jobs" --target hush_engine_stress_tests
+cmake --build --preset tsan -j "$jobs" --target hush_engine_stress_tests hush_driver_stress_tests
 ctest --preset tsan -L tsan
