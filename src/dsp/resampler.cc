@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "dsp/resampler.h"
 
+#if !HUSH_PORTABLE_DSP
 #include <speex/speex_resampler.h>
+#endif
 
 #include <limits>
 #include <new>
@@ -9,6 +11,24 @@
 
 namespace hush::dsp {
 
+#if HUSH_PORTABLE_DSP
+Resampler::Resampler(int in_rate_hz, int out_rate_hz, int quality) {
+  if (in_rate_hz <= 0 || out_rate_hz <= 0 || quality < 0 || quality > 10) {
+    throw std::invalid_argument("Resampler: bad rate or quality");
+  }
+  portable_ = std::make_unique<PortableResampler>(in_rate_hz, out_rate_hz, quality);
+}
+
+Resampler::~Resampler() = default;
+
+void Resampler::Process(const float* in, size_t* in_frames, float* out, size_t* out_frames) {
+  portable_->Process(in, in_frames, out, out_frames);
+}
+
+int Resampler::InputLatencyFrames() const { return portable_->InputLatencyFrames(); }
+
+void Resampler::Reset() { portable_->Reset(); }
+#else
 Resampler::Resampler(int in_rate_hz, int out_rate_hz, int quality) {
   if (in_rate_hz <= 0 || out_rate_hz <= 0 || quality < 0 || quality > 10) {
     throw std::invalid_argument("Resampler: bad rate or quality");
@@ -36,5 +56,6 @@ void Resampler::Process(const float* in, size_t* in_frames, float* out, size_t* 
 int Resampler::InputLatencyFrames() const { return speex_resampler_get_input_latency(state_); }
 
 void Resampler::Reset() { speex_resampler_reset_mem(state_); }
+#endif  // HUSH_PORTABLE_DSP
 
 }  // namespace hush::dsp

@@ -2,13 +2,20 @@
 // Fixed-ratio streaming resampler for one channel, over SpeexDSP's resampler (Debian
 // libspeexdsp). Chosen over libsoxr and libsamplerate because it reports its delay
 // exactly in whole input frames and never allocates while processing; the measurements
-// behind the choice are in docs/RESAMPLING.md.
+// behind the choice are in docs/RESAMPLING.md. With HUSH_PORTABLE_DSP (Windows) it is
+// the project's PortableResampler (dsp/portable_resampler.h), same contract.
 #ifndef HUSH_DSP_RESAMPLER_H
 #define HUSH_DSP_RESAMPLER_H
 
 #include <cstddef>
 
+#if HUSH_PORTABLE_DSP
+#include <memory>
+
+#include "dsp/portable_resampler.h"
+#else
 struct SpeexResamplerState_;
+#endif
 
 namespace hush::dsp {
 
@@ -32,7 +39,11 @@ class Resampler {
   void Reset();
 
  private:
+#if HUSH_PORTABLE_DSP
+  std::unique_ptr<PortableResampler> portable_;
+#else
   SpeexResamplerState_* state_ = nullptr;
+#endif
 };
 
 }  // namespace hush::dsp

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "dsp/stft.h"
 
+#if !HUSH_PORTABLE_DSP
 #include <kissfft/kiss_fftr.h>
+#endif
 
 #include <algorithm>
 #include <cmath>
@@ -11,6 +13,23 @@
 
 namespace hush::dsp {
 
+#if HUSH_PORTABLE_DSP
+RealFft::RealFft(int length) : length_(length) {
+  if (length < 2 || length % 2 != 0) throw std::invalid_argument("RealFft: length must be even");
+  portable_ = std::make_unique<PortableRealFft>(length);
+}
+
+RealFft::~RealFft() = default;
+
+void RealFft::Forward(const float* time, Complex* spectrum) { portable_->Forward(time, spectrum); }
+
+void RealFft::Inverse(const Complex* spectrum, float* time) {
+  // PortableRealFft leaves its input alone (no copy needed, unlike kiss_fftri).
+  portable_->Inverse(spectrum, time);
+  const float scale = 1.0f / static_cast<float>(length_);
+  for (int i = 0; i < length_; ++i) time[i] *= scale;
+}
+#else
 RealFft::RealFft(int length) : length_(length), scratch_(static_cast<size_t>(length / 2 + 1)) {
   if (length < 2 || length % 2 != 0) throw std::invalid_argument("RealFft: length must be even");
   forward_ = kiss_fftr_alloc(length, 0, nullptr, nullptr);
@@ -39,6 +58,7 @@ void RealFft::Inverse(const Complex* spectrum, float* time) {
   const float scale = 1.0f / static_cast<float>(length_);
   for (int i = 0; i < length_; ++i) time[i] *= scale;
 }
+#endif  // HUSH_PORTABLE_DSP
 
 Stft::Stft(int hop_frames)
     : hop_frames_(hop_frames),

@@ -9,13 +9,18 @@
 #include <memory>
 #include <vector>
 
+#if HUSH_PORTABLE_DSP
+#include "dsp/portable_fft.h"
+#else
 struct kiss_fftr_state;
+#endif
 
 namespace hush::dsp {
 
 using Complex = std::complex<float>;
 
-// A real-input FFT of fixed even length. RT-safe after construction.
+// A real-input FFT of fixed even length. RT-safe after construction. kissfft, or with
+// HUSH_PORTABLE_DSP (Windows) the project's own PortableRealFft (dsp/portable_fft.h).
 class RealFft {
  public:
   explicit RealFft(int length);
@@ -33,9 +38,13 @@ class RealFft {
 
  private:
   int length_;
+#if HUSH_PORTABLE_DSP
+  std::unique_ptr<PortableRealFft> portable_;
+#else
   kiss_fftr_state* forward_ = nullptr;
   kiss_fftr_state* inverse_ = nullptr;
   std::vector<Complex> scratch_;
+#endif
 };
 
 // One channel of streaming STFT analysis + synthesis, hop = window / 2.

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "engine/bridge.h"
 
+#if !HUSH_PORTABLE_DSP
 #include <samplerate.h>
+#endif
 
 #include <algorithm>
 #include <chrono>
@@ -30,6 +32,11 @@ constexpr double kLockHoldSeconds = 0.5;
 constexpr double kFadeMs = 5.0;
 constexpr double kDriftAverageSeconds = 10.0;
 constexpr double kIntegrateWithinMs = 3.0;          // fades and crossfades: short, and click-free
+#if HUSH_PORTABLE_DSP
+// Comparable to SRC_SINC_FASTEST (80 % bandwidth, 97 dB): 32 zero crossings a side, a
+// 96 dB stop band starting at Nyquist, passband to 0.81 of Nyquist (19.5 kHz at 48 kHz).
+constexpr dsp::SincFilterSpec kDriftFilter{32, 96.0};
+#endif
 
 }  // namespace
 
@@ -53,15 +60,27 @@ Bridge::Bridge(const BridgeConfig& config)
   const size_t fade = static_cast<size_t>(kFadeMs * config.consumer_rate_hz / 1000.0);
   crossfade_.assign(fade * channels, 0.0f);
   if (config.carry_audio) {
+#if HUSH_PORTABLE_DSP
+    // zero_delay: like libsamplerate, output starts at the first input frame (the fade-in
+    // covers the stream's start; a causal resampler would put the onset, with its sinc
+    // pre-ringing, W frames into the fade and click).
+    resampler_ = std::make_unique<dsp::VariableResampler>(config.channels, nominal_ratio_, kMaxCorrection, kDriftFilter,
+                                                          /*zero_delay=*/true);
+#else
     int error = 0;
     resampler_ = reinterpret_cast<SRC_STATE_tag*>(src_new(SRC_SINC_FASTEST, config.channels, &error));
     if (resampler_ == nullptr) throw std::bad_alloc();
+#endif
   }
 }
 
+#if HUSH_PORTABLE_DSP
+Bridge::~Bridge() = default;
+#else
 Bridge::~Bridge() {
   if (resampler_ != nullptr) src_delete(reinterpret_cast<SRC_STATE*>(resampler_));
 }
+#endif
 
 namespace {
 double SteadySeconds() {
@@ -155,7 +174,9 @@ size_t Bridge::Resample(float* interleaved_out, size_t frames, double ratio) {
     std::fill_n(interleaved_out, frames * channels, 0.0f);
     return frames;
   }
+#if !HUSH_PORTABLE_DSP
   SRC_STATE* src = reinterpret_cast<SRC_STATE*>(resampler_);
+#endif
   size_t produced = 0;
   const size_t scratch_frames = scratch_in_.size() / channels;
   for (int attempt = 0; attempt < 4 && produced < frames; ++attempt) {
@@ -163,6 +184,17 @@ size_t Bridge::Resample(float* interleaved_out, size_t frames, double ratio) {
     const RingRegions<const float> regions = ring_.ReadRegions(wanted * channels);
     std::copy_n(regions.first, regions.first_size, scratch_in_.data());
     std::copy_n(regions.second, regions.second_size, scratch_in_.data() + regions.first_size);
+#if HUSH_PORTABLE_DSP
+    // Takes the input the output needs plus its W frames of look-ahead, which it holds
+    // (as libsamplerate does): the same accounting as below counts them as latency.
+    size_t used = 0, generated = 0;
+    resampler_->Process(scratch_in_.data(), regions.Size() / channels, &used, interleaved_out + produced * channels,
+                        frames - produced, &generated, ratio);
+    ring_.CommitRead(used * channels);
+    produced += generated;
+    held_frames_ += static_cast<double>(used) - static_cast<double>(generated) * ratio;
+    if (used == 0 && generated == 0) break;  // starved
+#else
     SRC_DATA data{};
     data.data_in = scratch_in_.data();
     data.input_frames = static_cast<long>(regions.Size() / channels);
@@ -177,6 +209,7 @@ size_t Bridge::Resample(float* interleaved_out, size_t frames, double ratio) {
     // latency, so the loop must count it.
     held_frames_ += static_cast<double>(data.input_frames_used) - static_cast<double>(data.output_frames_gen) * ratio;
     if (data.input_frames_used == 0 && data.output_frames_gen == 0) break;  // starved
+#endif
   }
   return produced;
 }
@@ -208,7 +241,11 @@ void Bridge::Recentre(size_t frames, double now) {
   smoothing_started_ = false;
   lock_time_s_ = 0.0;
   consumed_fraction_ = 0.0;
+#if HUSH_PORTABLE_DSP
+  if (config_.carry_audio) resampler_->Reset();
+#else
   if (config_.carry_audio) src_reset(reinterpret_cast<SRC_STATE*>(resampler_));
+#endif
   held_frames_ = 0.0;
 }
 

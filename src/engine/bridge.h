@@ -3,7 +3,8 @@
 // another, holding a target latency while the clocks drift apart.
 //
 //   producer thread: Push(block) -> [SPSC ring] -> Pull(block): variable-ratio
-//   resampler (libsamplerate, SRC_SINC_FASTEST) -> consumer thread
+//   resampler (libsamplerate, SRC_SINC_FASTEST; with HUSH_PORTABLE_DSP, on Windows, the
+//   project's dsp::VariableResampler of similar quality) -> consumer thread
 //
 // The consumer measures the ring's fill after every Pull, smooths it with two cascaded
 // one-pole filters (0.2 s each: block-size sawtooth and jitter are removed before they
@@ -27,7 +28,11 @@
 
 #include "engine/spsc_ring.h"
 
+#if HUSH_PORTABLE_DSP
+#include "dsp/portable_resampler.h"
+#else
 struct SRC_STATE_tag;
+#endif
 
 namespace hush::engine {
 
@@ -97,7 +102,11 @@ class Bridge {
 
   // Consumer-side state (consumer thread only).
   State state_ = State::kFilling;
+#if HUSH_PORTABLE_DSP
+  std::unique_ptr<dsp::VariableResampler> resampler_;
+#else
   SRC_STATE_tag* resampler_ = nullptr;
+#endif
   std::vector<float> scratch_in_;   // interleaved, contiguous copy of ring data
   std::vector<float> scratch_out_;  // interleaved resampler output
   std::vector<float> crossfade_;    // interleaved, the old stream during a re-centre

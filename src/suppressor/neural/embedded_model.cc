@@ -10,11 +10,16 @@
 
 #if defined(HUSH_EMBEDDED_MODEL_PATH)
 #if defined(_WIN32)
+// PE/COFF: read-only data is .rdata; the assembler has no .previous (nor .pushsection)
+// there, so the block ends by switching back to .text, the section GCC is in when it
+// emits top-level asm (before any function or variable of this file).
 #define HUSH_RODATA_SECTION ".section .rdata,\"dr\"\n"
 #define HUSH_HIDDEN(sym) ""
+#define HUSH_SECTION_END ".text\n"
 #else
 #define HUSH_RODATA_SECTION ".section .rodata\n"
 #define HUSH_HIDDEN(sym) ".hidden " sym "\n"
+#define HUSH_SECTION_END ".previous\n"
 #endif
 #if defined(_WIN32) && !defined(_WIN64)
 #define HUSH_SYM(name) "_" name
@@ -30,7 +35,7 @@ __asm__(HUSH_RODATA_SECTION
         ".globl " HUSH_SYM("hush_embedded_model_end") "\n"
         HUSH_HIDDEN(HUSH_SYM("hush_embedded_model_end"))
         HUSH_SYM("hush_embedded_model_end") ":\n"
-        ".previous\n");
+        HUSH_SECTION_END);
 extern "C" const unsigned char hush_embedded_model_begin[];
 extern "C" const unsigned char hush_embedded_model_end[];
 #endif
