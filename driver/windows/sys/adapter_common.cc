@@ -95,13 +95,23 @@ void HushAdapter::CloseStream(Direction d) {
 }
 
 uint32_t HushAdapter::ReadyMask(uint32_t* speaker_fill_bytes, uint32_t* mic_free_bytes) {
-  const driver::FrameRing& speaker = Path(Direction::kSpeaker).ring;
-  const driver::FrameRing& mic = Path(Direction::kMic).ring;
-  *speaker_fill_bytes = speaker.FillBytes();
-  *mic_free_bytes = mic.FreeBytes();
+  // Each ring is read under its user_lock: OpenStream may be re-initialising one
+  // direction's ring (new stream) while the other direction's DPC calls this, and Init's
+  // stores (capacity, frame size) must not be seen half done. The locks are taken one at
+  // a time (never nested) and only when a wait is pending.
   uint32_t mask = 0;
-  if (speaker.ConsumerShouldWake()) mask |= driver::kHushWaitSpeakerData;
-  if (mic.ProducerShouldWake()) mask |= driver::kHushWaitMicSpace;
+  {
+    EndpointPath& p = Path(Direction::kSpeaker);
+    SpinLockGuard guard(&p.user_lock);
+    *speaker_fill_bytes = p.ring.FillBytes();
+    if (p.ring.ConsumerShouldWake()) mask |= driver::kHushWaitSpeakerData;
+  }
+  {
+    EndpointPath& p = Path(Direction::kMic);
+    SpinLockGuard guard(&p.user_lock);
+    *mic_free_bytes = p.ring.FreeBytes();
+    if (p.ring.ProducerShouldWake()) mask |= driver::kHushWaitMicSpace;
+  }
   return mask;
 }
 

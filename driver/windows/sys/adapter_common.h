@@ -14,8 +14,9 @@
 //    stream's position update.
 //  - Reconfiguration (Init/Reset on a stream's new format) happens only while the stream
 //    is stopped (its timer cancelled and DPCs flushed) and under user_lock, so neither
-//    side runs: FrameRing's Init/Reset rule holds. The stream's data path itself takes no
-//    lock shared with user mode.
+//    side runs: FrameRing's Init/Reset rule holds. The stream's data path (the copy)
+//    takes no lock shared with user mode; only the wake-up check after it does
+//    (ReadyMask, and only while a back-door wait is pending).
 #ifndef HUSH_DRIVER_SYS_ADAPTER_COMMON_H
 #define HUSH_DRIVER_SYS_ADAPTER_COMMON_H
 
@@ -81,7 +82,8 @@ class HushAdapter final : public IUnknown {
   NTSTATUS QueueWait(PIRP irp, uint32_t wait_mask);
   // Cancels every queued wait of `file` (IRP_MJ_CLEANUP). PASSIVE_LEVEL.
   void CancelWaits(PFILE_OBJECT file);
-  // The conditions that hold now (HushWaitMask bits) and the fill/free figures. Any IRQL.
+  // The conditions that hold now (HushWaitMask bits) and the fill/free figures. Takes
+  // each path's user_lock in turn (not nested). IRQL <= DISPATCH_LEVEL.
   uint32_t ReadyMask(uint32_t* speaker_fill_bytes, uint32_t* mic_free_bytes);
 
   PDEVICE_OBJECT Fdo() const { return fdo_; }
