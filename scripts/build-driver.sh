@@ -32,13 +32,15 @@ dlltool=x86_64-w64-mingw32-dlltool
 # them), no stack protector (no __security_cookie), no stack probes (___chkstk_ms is in
 # libgcc, which is not linked: any frame that needs one fails the link instead).
 # _WIN32_WINNT/NTDDI_VERSION: Windows 10 (the WaveRT notification interfaces are Vista+).
+# The DDK is an -isystem directory: its COM interfaces trip -Wnon-virtual-dtor by design
+# (objects die through Release, never through delete on an interface pointer).
 cxxflags=(
   -std=c++20 -O2 -g0
   -ffreestanding -fno-exceptions -fno-rtti -fno-threadsafe-statics -fno-stack-protector
   -fno-builtin-malloc -mno-stack-arg-probe -fno-strict-aliasing
-  -Wall -Wextra -Werror
+  -Wall -Wextra -Wshadow -Werror
   -D_AMD64_ -D_WIN64 -D_KERNEL_MODE=1 -DNTDDI_VERSION=0x0A000000 -D_WIN32_WINNT=0x0A00
-  -I"$root/driver/windows/compat" -I"$root/driver/windows/shared" -I"$ddk"
+  -I"$root/driver/windows/compat" -I"$root/driver/windows/shared" -isystem "$ddk"
 )
 sources=(adapter.cc adapter_common.cc backdoor.cc descriptors.cc formats.cc guids.cc kcrt.cc mintopo.cc minwavert.cc)
 
