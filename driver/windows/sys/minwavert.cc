@@ -137,14 +137,15 @@ NTSTATUS HushWaveStream::Create(HushWaveMiniport* miniport, HushAdapter* adapter
   KeInitializeDpc(&s->dpc_, TimerDpc, s);
   LARGE_INTEGER frequency;
   KeQueryPerformanceCounter(&frequency);
-  s->qpc_frequency_hz_ = frequency.QuadPart > 0 ? frequency.QuadPart : 10000000;
+  const uint64_t ticks_per_second = frequency.QuadPart > 0 ? static_cast<uint64_t>(frequency.QuadPart) : 10000000u;
+  s->core_.Configure(direction == Direction::kSpeaker, format.sample_rate_hz, format.frame_bytes, ticks_per_second);
   *out = s;
   return STATUS_SUCCESS;
 }
 
 HushWaveStream::~HushWaveStream() {
   StopTimer();
-  if (buffer_mdl_ != nullptr) FreeAudioBuffer(buffer_mdl_, buffer_bytes_);
+  if (buffer_mdl_ != nullptr) FreeAudioBuffer(buffer_mdl_, core_.BufferBytes());
   adapter_->CloseStream(direction_);
   port_stream_->Release();
   adapter_->Release();
@@ -217,8 +218,7 @@ STDMETHODIMP_(NTSTATUS) HushWaveStream::SetState(KSSTATE state) {
   StopTimer();
   if (state == KSSTATE_STOP) {
     SpinLockGuard guard(&lock_);
-    linear_bytes_ = 0;
-    carry_ = 0;
+    core_.Rewind();
   }
   adapter_->SetStreamState(direction_, state);
   if (moved) adapter_->NotifyProgress();
@@ -237,57 +237,17 @@ VOID HushWaveStream::TimerDpc(PKDPC, PVOID context, PVOID, PVOID) {
 }
 
 bool HushWaveStream::AdvanceLocked(LONGLONG now_ticks) {
-  if (state_ != KSSTATE_RUN || buffer_ == nullptr || buffer_bytes_ == 0) {
-    last_ticks_ = now_ticks;
+  if (state_ != KSSTATE_RUN || !core_.HasBuffer()) {
+    last_ticks_ = now_ticks;  // time outside RUN does not count
     return false;
   }
-  if (now_ticks <= last_ticks_) return false;
-  const ULONGLONG elapsed_ticks = static_cast<ULONGLONG>(now_ticks - last_ticks_);
+  if (now_ticks <= last_ticks_) return false;  // two updates in the same tick
+  const uint64_t elapsed_ticks = static_cast<uint64_t>(now_ticks - last_ticks_);
   last_ticks_ = now_ticks;
-  // Whole frames due, remainder carried: exact over any number of updates.
-  const ULONGLONG scaled = elapsed_ticks * format_.sample_rate_hz + carry_;
-  const ULONGLONG frequency = static_cast<ULONGLONG>(qpc_frequency_hz_);
-  ULONGLONG frames = scaled / frequency;
-  carry_ = scaled % frequency;
-  if (frames == 0) return false;
-
-  const ULONG frame_bytes = format_.frame_bytes;
-  const ULONG buffer_frames = buffer_bytes_ / frame_bytes;
-  // More than a whole buffer late (a debugger break, a stalled system): the position
-  // still follows the clock, but only the last buffer's worth can be moved.
-  ULONGLONG copy_frames = frames;
-  if (copy_frames > buffer_frames) {
-    late_frames_ += copy_frames - buffer_frames;
-    copy_frames = buffer_frames;
-  }
-  const ULONGLONG old_linear = linear_bytes_;
-  const ULONGLONG skipped_bytes = (frames - copy_frames) * frame_bytes;
-  const ULONG offset = static_cast<ULONG>((old_linear + skipped_bytes) % buffer_bytes_);
-  CopyLocked(offset, static_cast<ULONG>(copy_frames * frame_bytes));
-  linear_bytes_ = old_linear + frames * frame_bytes;
-
-  if (notification_event_ != nullptr && notification_count_ != 0) {
-    const ULONGLONG period = buffer_bytes_ / notification_count_;
-    if (period != 0 && old_linear / period != linear_bytes_ / period) {
-      KeSetEvent(notification_event_, IO_NO_INCREMENT, FALSE);
-    }
-  }
-  return true;
-}
-
-void HushWaveStream::CopyLocked(ULONG offset, ULONG bytes) {
-  EndpointPath& path = adapter_->Path(direction_);
-  while (bytes != 0) {
-    const ULONG contiguous = buffer_bytes_ - offset;
-    const ULONG chunk = bytes < contiguous ? bytes : contiguous;  // whole frames: both are
-    if (direction_ == Direction::kSpeaker) {
-      path.ring.Write(buffer_ + offset, chunk);
-    } else {
-      path.ring.ReadOrSilence(buffer_ + offset, chunk);
-    }
-    bytes -= chunk;
-    offset = (offset + chunk) % buffer_bytes_;
-  }
+  const StreamStep step = core_.Advance(elapsed_ticks, &adapter_->Path(direction_).ring);
+  late_frames_ += step.late_frames;
+  if (step.notify && notification_event_ != nullptr) KeSetEvent(notification_event_, IO_NO_INCREMENT, FALSE);
+  return step.frames != 0;
 }
 
 STDMETHODIMP_(NTSTATUS) HushWaveStream::GetPosition(PKSAUDIO_POSITION position) {
@@ -298,7 +258,7 @@ STDMETHODIMP_(NTSTATUS) HushWaveStream::GetPosition(PKSAUDIO_POSITION position) 
   {
     SpinLockGuard guard(&lock_);
     moved = AdvanceLocked(now.QuadPart);
-    offset = buffer_bytes_ != 0 ? linear_bytes_ % buffer_bytes_ : 0;
+    offset = core_.OffsetBytes();
   }
   position->PlayOffset = offset;
   position->WriteOffset = offset;
@@ -314,11 +274,8 @@ STDMETHODIMP_(NTSTATUS) HushWaveStream::AllocateAudioBuffer(ULONG requested_size
     return STATUS_INVALID_PARAMETER;
   }
   if (buffer_mdl_ != nullptr) return STATUS_UNSUCCESSFUL;  // one buffer per stream
-  const ULONG frame_bytes = format_.frame_bytes;
-  const ULONG max_bytes = format_.sample_rate_hz * frame_bytes;  // 1 s
-  ULONG bytes = requested_size - requested_size % frame_bytes;
-  if (bytes < frame_bytes) bytes = frame_bytes;
-  if (bytes > max_bytes) bytes = max_bytes;
+  const ULONG bytes = StreamCore::GrantedBufferBytes(requested_size, format_.frame_bytes, format_.sample_rate_hz);
+  if (bytes == 0) return STATUS_INVALID_PARAMETER;
 
   PHYSICAL_ADDRESS highest;
   highest.QuadPart = -1;  // anywhere: nothing but the CPU touches these pages
@@ -333,10 +290,7 @@ STDMETHODIMP_(NTSTATUS) HushWaveStream::AllocateAudioBuffer(ULONG requested_size
   {
     SpinLockGuard guard(&lock_);
     buffer_mdl_ = mdl;
-    buffer_ = va;
-    buffer_bytes_ = bytes;
-    linear_bytes_ = 0;
-    carry_ = 0;
+    core_.Attach(va, bytes, 0);  // cannot fail: bytes is a non-zero multiple of the frame
   }
   *audio_buffer_mdl = mdl;
   *actual_size = bytes;
@@ -349,12 +303,10 @@ STDMETHODIMP_(VOID) HushWaveStream::FreeAudioBuffer(PMDL audio_buffer_mdl, ULONG
   if (audio_buffer_mdl == nullptr || audio_buffer_mdl != buffer_mdl_) return;
   UCHAR* va = nullptr;
   {
-    SpinLockGuard guard(&lock_);  // the DPC checks buffer_ under this lock
-    va = buffer_;
-    buffer_ = nullptr;
-    buffer_bytes_ = 0;
+    SpinLockGuard guard(&lock_);  // the DPC uses the buffer only under this lock
+    va = core_.Buffer();
+    core_.Detach();
     buffer_mdl_ = nullptr;
-    notification_count_ = 0;
   }
   port_stream_->UnmapAllocatedPages(va, audio_buffer_mdl);
   port_stream_->FreePagesFromMdl(audio_buffer_mdl);
@@ -379,7 +331,7 @@ STDMETHODIMP_(NTSTATUS) HushWaveStream::AllocateBufferWithNotification(ULONG not
       AllocateAudioBuffer(requested_size, audio_buffer_mdl, actual_size, offset_from_first_page, cache_type);
   if (NT_SUCCESS(status)) {
     SpinLockGuard guard(&lock_);
-    notification_count_ = notification_count;
+    core_.SetNotificationCount(notification_count);
   }
   return status;
 }

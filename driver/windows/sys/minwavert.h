@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The WaveRT miniport (one per endpoint) and its stream.
 //
-// Position model. The stream has no hardware clock: its position is wall time since RUN,
+// Position model (the arithmetic and the copy are StreamCore, stream_core.h, tested on
+// Linux). The stream has no hardware clock: its position is wall time since RUN,
 // measured with KeQueryPerformanceCounter and converted to whole frames with the
 // remainder carried (44.1 kHz is 44.1 frames per ms: the carry makes 1000 ms exactly
 // 44100 frames, never 44000 or 45000). It advances on every 1 ms timer DPC and on every
@@ -18,6 +19,7 @@
 #define HUSH_DRIVER_SYS_MINWAVERT_H
 
 #include "adapter_common.h"
+#include "stream_core.h"
 
 namespace hush::km {
 
@@ -115,8 +117,6 @@ class HushWaveStream final : public IMiniportWaveRTStreamNotification {
   // Advances the position to `now_ticks` and moves the due frames; lock_ held
   // (DISPATCH_LEVEL). Returns true when audio moved (so back-door waits may be ready).
   bool AdvanceLocked(LONGLONG now_ticks);
-  // Moves `bytes` (whole frames, <= buffer_bytes_) at the current offset. lock_ held.
-  void CopyLocked(ULONG offset, ULONG bytes);
   void StopTimer();  // PASSIVE_LEVEL
 
   volatile LONG refs_ = 1;
@@ -128,16 +128,11 @@ class HushWaveStream final : public IMiniportWaveRTStreamNotification {
 
   KSPIN_LOCK lock_;       // serialises AdvanceLocked (DPC vs GetPosition) and the fields below
   KSSTATE state_ = KSSTATE_STOP;
+  StreamCore core_;       // clock, cyclic buffer (kernel mapping), position, notifications
   PMDL buffer_mdl_ = nullptr;
-  UCHAR* buffer_ = nullptr;  // kernel mapping of the cyclic buffer
-  ULONG buffer_bytes_ = 0;   // whole frames
-  ULONG notification_count_ = 0;
   PKEVENT notification_event_ = nullptr;
-  ULONGLONG linear_bytes_ = 0;      // position since STOP, in bytes (never wraps in practice)
   ULONGLONG late_frames_ = 0;       // frames due while more than a buffer late (not copied)
-  LONGLONG qpc_frequency_hz_ = 0;
   LONGLONG last_ticks_ = 0;
-  ULONGLONG carry_ = 0;             // remainder of (ticks x rate) / frequency, < frequency
 
   KTIMER timer_;
   KDPC dpc_;
