@@ -15,7 +15,6 @@ uint32_t RingBytesFor(const driver::HushFormat& f) {
 }  // namespace
 
 NTSTATUS HushAdapter::Create(PDEVICE_OBJECT fdo, HushAdapter** out) {
-  PAGED_CODE();
   *out = nullptr;
   HushAdapter* a = new (NonPagedPoolNx) HushAdapter();
   if (a == nullptr) return STATUS_INSUFFICIENT_RESOURCES;
@@ -73,7 +72,6 @@ STDMETHODIMP_(ULONG) HushAdapter::Release() {
 }
 
 NTSTATUS HushAdapter::OpenStream(Direction d, const driver::HushFormat& format) {
-  PAGED_CODE();
   EndpointPath& p = Path(d);
   if (InterlockedCompareExchange(&p.stream_open, 1, 0) != 0) return STATUS_DEVICE_BUSY;
   SpinLockGuard guard(&p.user_lock);
