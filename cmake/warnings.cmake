@@ -10,3 +10,8 @@ if(HUSH_SANITIZE)
                                                 -fno-sanitize-recover=all)
   target_link_options(hush_options INTERFACE -fsanitize=${HUSH_SANITIZE})
 endif()
+if(HUSH_FUZZ)
+  # Coverage instrumentation for libFuzzer in everything the fuzzers link; the fuzzer
+  # executables themselves add -fsanitize=fuzzer (tests/fuzz/CMakeLists.txt).
+  target_compile_options(hush_options INTERFACE -fsanitize=fuzzer-no-link)
+endif()

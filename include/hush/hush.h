@@ -129,7 +129,8 @@ HUSH_API void hush_denoiser_destroy(hush_denoiser* denoiser);
 /* Denoises `frames` frames (0..max_block_frames) of planar float audio: in[c] and out[c]
  * point to `frames` samples of channel c. out may alias in (whole buffers, in place).
  * Output lags input by hush_denoiser_latency_frames(); the first latency frames after
- * create/reset are silence. Non-finite input samples are treated as 0.
+ * create/reset are silence. Non-finite input samples are treated as 0, and finite ones
+ * are limited to +-1000 (60 dB over full scale), so the output is always finite.
  * [RT-safe] Call from one thread at a time. */
 HUSH_API hush_status hush_denoiser_process(hush_denoiser* denoiser, const float* const* in,
                                            float* const* out, size_t frames);

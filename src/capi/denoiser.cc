@@ -173,11 +173,16 @@ hush_status Denoiser::Process(const float* const* in, float* const* out, size_t 
   DenormalScope denormals;
 
   // Copy the block first: `out` may alias `in`, and non-finite samples become 0 so one
-  // bad sample cannot poison the recursive estimates forever.
+  // bad sample cannot poison the recursive estimates forever. Finite samples are limited
+  // to +-kMaxInputMagnitude: a float file can hold values up to 3.4e38, whose power
+  // spectra overflow float and would come out as infinities (found by
+  // tests/fuzz/fuzz_sound_file); real audio never goes 60 dB over full scale.
   for (int c = 0; c < channels_; ++c) {
     float* dst = scratch_[static_cast<size_t>(c)].data();
     const float* src = in[c];
-    for (size_t i = 0; i < frames; ++i) dst[i] = std::isfinite(src[i]) ? src[i] : 0.0f;
+    for (size_t i = 0; i < frames; ++i) {
+      dst[i] = std::isfinite(src[i]) ? std::clamp(src[i], -kMaxInputMagnitude, kMaxInputMagnitude) : 0.0f;
+    }
   }
 
   if (!resampling_) {

@@ -27,6 +27,9 @@
 
 namespace hush {
 
+// Input samples are limited to this magnitude (60 dB over full scale): see Process().
+inline constexpr float kMaxInputMagnitude = 1000.0f;
+
 // Planar sample FIFO for up to 8 channels, with capacity fixed at construction.
 class PlanarFifo {
  public:

@@ -302,12 +302,12 @@ class FrameRing {
   uint32_t frame_bytes_ = 0;
   // Producer-owned, a cache line apart from the consumer's so one side's commits do not
   // keep invalidating the other's line.
-  uint8_t pad_producer_[64] = {};
+  [[maybe_unused]] uint8_t pad_producer_[64] = {};  // (clang: -Wunused-private-field)
   uint64_t written_bytes_ = 0;
   uint64_t overflow_bytes_ = 0;
   uint64_t overflow_events_ = 0;
   uint64_t fragment_bytes_ = 0;
-  uint8_t pad_consumer_[64 - 4 * sizeof(uint64_t)] = {};
+  [[maybe_unused]] uint8_t pad_consumer_[64 - 4 * sizeof(uint64_t)] = {};
   // Consumer-owned.
   uint64_t read_bytes_ = 0;
   uint64_t underflow_bytes_ = 0;
