@@ -97,10 +97,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       case 0:
       case 1:
       case 2: {  // process a block, sometimes too long, sometimes in place
-        // Usually a device-sized block (<= 512 frames, so an input runs in milliseconds),
+        // Usually a small device block (<= 160 frames, so an input runs in milliseconds),
         // sometimes up to the maximum, sometimes one frame too many or more.
         const uint8_t size_pick = in.U8();
-        const size_t limit = size_pick < 200 ? std::min<size_t>(max_frames, 512) : max_frames;
+        const size_t limit = size_pick < 200 ? std::min<size_t>(max_frames, 160) : max_frames;
         const size_t frames = size_pick < 250 ? in.U32() % (limit + 1) : max_frames + 1 + in.U8();
         // Any float: NaN and infinities (treated as 0), 1e38 (limited to +-1000) ...
         const float fill = in.U8() < 16 ? in.F32() : 0.0f;

@@ -28,7 +28,7 @@ namespace {
 
 // Enough to run many hops through the denoiser while keeping a run fast: a header that
 // claims hours of audio must not make one input take minutes.
-constexpr size_t kMaxFramesRead = 9600;
+constexpr size_t kMaxFramesRead = 2400;
 constexpr size_t kBlockFrames = 512;
 
 void Denoise(hush::SoundFileReader& reader, hush_model* model) {
