@@ -26,3 +26,8 @@ ctest --preset asan-ubsan -j "$jobs"
 cmake --preset tsan -DHUSH_WERROR=ON >/dev/null
 cmake --build --preset tsan -j "$jobs" --target hush_engine_stress_tests hush_driver_stress_tests
 ctest --preset tsan -L tsan
+
+# Every parser under libFuzzer + ASan + UBSan (clang-14): the committed seeds and
+# regression inputs replayed, then 10 s of fuzzing per target (docs/FUZZING.md has the
+# longer runs). Fails on any crash, leak, hang or sanitizer report.
+bash scripts/fuzz.sh 10
