@@ -6,13 +6,28 @@
 # a valid PE checksum (the kernel loader verifies drivers' checksums).
 # It cannot load the driver here; docs/windows/driver.md has the Windows steps.
 #
-#   scripts/build-driver.sh [OUT_DIR]      (default build/driver)
+#   scripts/build-driver.sh [OUT_DIR] [--harness | --harness-only]   (default build/driver)
+#
+# --harness also links the driver's objects into a user-mode program with a fake kernel
+# (driver/windows/sys/tests/wine/km_harness.cc) and runs it under Wine: DriverEntry,
+# StartDevice, the back door's IRPs and both streams, against recorded stand-ins for
+# every ntoskrnl/portcls import. Needs wine (exit 77, "skipped", without it).
+# --harness-only does just that, with the objects a previous run left in OUT_DIR.
 #
 # Needs: g++-mingw-w64-x86-64-posix (or -win32), mingw-w64-x86-64-dev,
 # binutils-mingw-w64-x86-64, python3 (all installed by scripts/setup.sh).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-out="$(mkdir -p "${1:-$root/build/driver}" && cd "${1:-$root/build/driver}" && pwd)"
+harness=0
+out_arg=""
+for a in "$@"; do
+  case "$a" in
+    --harness) harness=1 ;;
+    --harness-only) harness=2 ;;
+    *) out_arg="$a" ;;
+  esac
+done
+out="$(mkdir -p "${out_arg:-$root/build/driver}" && cd "${out_arg:-$root/build/driver}" && pwd)"
 src="$root/driver/windows/sys"
 jobs="${HUSH_DRIVER_JOBS:-2}"
 
@@ -44,6 +59,9 @@ cxxflags=(
 )
 sources=(adapter.cc adapter_common.cc backdoor.cc descriptors.cc formats.cc guids.cc kcrt.cc mintopo.cc minwavert.cc)
 
+objs=()
+for f in "${sources[@]}"; do objs+=("$out/obj/${f%.cc}.o"); done
+if [ "$harness" != 2 ]; then
 mkdir -p "$out/obj"
 printf '%s\n' "${sources[@]}" |
   xargs -P "$jobs" -I{} sh -c 'f="$1"; shift; exec "$@" -c "'"$src"'/$f" -o "'"$out"'/obj/${f%.cc}.o"' _ {} "$cxx" "${cxxflags[@]}"
@@ -58,8 +76,6 @@ printf '%s\n' "${sources[@]}" |
 # alignment, no exports (--exclude-all-symbols; GCC would otherwise export everything),
 # ASLR/NX flags, and only the project's import libraries (plus mingw-w64's libksguid.a:
 # static GUID data, as the WDK's ksguid.lib).
-objs=()
-for f in "${sources[@]}"; do objs+=("$out/obj/${f%.cc}.o"); done
 "$cxx" -o "$out/hush.sys" "${objs[@]}" \
   -nostdlib -nostartfiles -s \
   -Wl,--subsystem,native:10.0 -Wl,--entry,DriverEntry -Wl,--image-base,0x140000000 \
@@ -108,3 +124,26 @@ imports="$(awk '/DLL Name:/{dll=$3} /^[[:space:]]+[0-9a-f]+[[:space:]]+[0-9]+[[:
 printf '%s\n' "$imports" >"$out/hush.sys.imports"
 echo "build-driver: $out/hush.sys ($(stat -c %s "$out/hush.sys") bytes), imports from: $dlls"
 echo "build-driver: $(wc -l <"$out/hush.sys.imports") imported functions, listed in $out/hush.sys.imports"
+
+fi
+
+# ---- Optional: the driver's objects against a fake kernel, under Wine. ----
+if [ "$harness" != 0 ]; then
+  for o in "${objs[@]}"; do
+    [ -f "$o" ] || { echo "build-driver: $o missing: build the driver first" >&2; exit 1; }
+  done
+  wine=""
+  for w in wine64 wine; do
+    if command -v "$w" >/dev/null 2>&1; then wine="$w"; break; fi
+  done
+  [ -n "$wine" ] || { echo "build-driver: SKIPPED harness: wine missing" >&2; exit 77; }
+  # User-mode C++ (hosted, so printf and malloc exist), same headers and warnings; the
+  # driver's objects are linked unchanged, their __imp_ calls bound to the stand-ins.
+  "$cxx" -std=c++20 -O1 -Wall -Wextra -Wshadow -Werror -fno-exceptions -fno-rtti \
+    -D_AMD64_ -D_WIN64 -DNTDDI_VERSION=0x0A000000 -D_WIN32_WINNT=0x0A00 \
+    -I"$root/driver/windows/compat" -I"$root/driver/windows/shared" -I"$src" -isystem "$ddk" \
+    -c "$src/tests/wine/km_harness.cc" -o "$out/obj/km_harness.o"
+  "$cxx" -static -o "$out/hush_km_harness.exe" "$out/obj/km_harness.o" "${objs[@]}" -lksguid
+  echo "build-driver: running the fake-kernel harness under $wine"
+  WINEDEBUG=-all "$wine" "$out/hush_km_harness.exe"
+fi
