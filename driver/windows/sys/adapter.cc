@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Driver entry, AddDevice, StartDevice and IRP routing.
 //
-//  DriverEntry  -> PcInitializeAdapterDriver (PortCls takes every IRP_MJ_*), then the
-//                  four major functions the control device needs are re-pointed at
-//                  Dispatch, which sends control-device IRPs to the back door and every
-//                  other IRP to PcDispatchIrp; IRP_MJ_PNP is watched for REMOVE_DEVICE.
+//  DriverEntry  -> PcInitializeAdapterDriver (PortCls takes every IRP_MJ_*), then every
+//                  major function is re-pointed at Dispatch, which sends control-device
+//                  IRPs to the back door and every other IRP to PcDispatchIrp; IRP_MJ_PNP
+//                  goes to DispatchPnp, which watches for REMOVE_DEVICE.
 //  AddDevice    -> PcAddAdapterDevice with PORT_CLASS_DEVICE_EXTENSION_SIZE +
 //                  sizeof(HushDeviceContext): PortCls owns the first
 //                  PORT_CLASS_DEVICE_EXTENSION_SIZE bytes of the FDO's extension, the
@@ -123,8 +123,9 @@ NTSTATUS AddDevice(PDRIVER_OBJECT driver, PDEVICE_OBJECT pdo) {
                             PORT_CLASS_DEVICE_EXTENSION_SIZE + sizeof(HushDeviceContext));
 }
 
-// IRP_MJ_CREATE / CLOSE / CLEANUP / DEVICE_CONTROL: the back door's, or PortCls's.
-// PASSIVE_LEVEL.
+// Every IRP but IRP_MJ_PNP: the back door's (control device) or PortCls's (the FDO).
+// PASSIVE_LEVEL for create/close/cleanup/ioctl; power IRPs may arrive at DISPATCH_LEVEL
+// and go straight to PcDispatchIrp.
 NTSTATUS Dispatch(PDEVICE_OBJECT device, PIRP irp) {
   if (IsControlDevice(device)) return DispatchControl(device, irp);
   return PcDispatchIrp(device, irp);
@@ -156,10 +157,11 @@ NTSTATUS DispatchPnp(PDEVICE_OBJECT device, PIRP irp) {
 extern "C" NTSTATUS DriverEntry(PDRIVER_OBJECT driver, PUNICODE_STRING registry_path) {
   const NTSTATUS status = PcInitializeAdapterDriver(driver, registry_path, hush::km::AddDevice);
   if (!NT_SUCCESS(status)) return status;
-  driver->MajorFunction[IRP_MJ_CREATE] = hush::km::Dispatch;
-  driver->MajorFunction[IRP_MJ_CLOSE] = hush::km::Dispatch;
-  driver->MajorFunction[IRP_MJ_CLEANUP] = hush::km::Dispatch;
-  driver->MajorFunction[IRP_MJ_DEVICE_CONTROL] = hush::km::Dispatch;
+  // Every major function, not only the four the back door serves: PortCls's handler must
+  // never see an IRP for the control device (a ReadFile on \\.\HushControl would reach
+  // PcDispatchIrp with a device PortCls does not own). Dispatch sends control-device IRPs
+  // to the back door (which refuses what it does not serve) and the rest to PcDispatchIrp.
+  for (ULONG major = 0; major <= IRP_MJ_MAXIMUM_FUNCTION; ++major) driver->MajorFunction[major] = hush::km::Dispatch;
   driver->MajorFunction[IRP_MJ_PNP] = hush::km::DispatchPnp;
   return STATUS_SUCCESS;
 }

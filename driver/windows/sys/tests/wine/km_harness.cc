@@ -544,8 +544,8 @@ int main() {
   CHECK(driver.MajorFunction[IRP_MJ_CREATE] != pc);          // the back door's routing
   CHECK(driver.MajorFunction[IRP_MJ_DEVICE_CONTROL] != pc);
   CHECK(driver.MajorFunction[IRP_MJ_PNP] != pc);
-  CHECK(driver.MajorFunction[IRP_MJ_POWER] == pc);            // everything else stays PortCls's
-  CHECK(driver.MajorFunction[IRP_MJ_READ] == pc);
+  CHECK(driver.MajorFunction[IRP_MJ_POWER] != pc);  // every IRP is screened for the control
+  CHECK(driver.MajorFunction[IRP_MJ_READ] != pc);   // device first (see the READ checks below)
   CHECK(g_add_device != nullptr);
   static DEVICE_OBJECT pdo;
   CHECK(g_add_device(&driver, &pdo) == STATUS_SUCCESS);
@@ -877,15 +877,25 @@ int main() {
 
   // ---- other IRPs go to PortCls; removal tears the back door down ----
   const int pc_before = g_pc_dispatch_calls;
+  t = NewIrp(IRP_MJ_READ, &file_b);  // ReadFile on \\.\HushControl: refused, never PortCls's
+  CHECK_EQ_HEX(Send(g_control, t), STATUS_INVALID_DEVICE_REQUEST);
+  std::free(t);
+  t = NewIrp(IRP_MJ_FLUSH_BUFFERS, &file_b);
+  CHECK_EQ_HEX(Send(g_control, t), STATUS_INVALID_DEVICE_REQUEST);
+  std::free(t);
+  CHECK(g_pc_dispatch_calls == pc_before);
   t = NewIrp(IRP_MJ_CREATE, &file_a);
   Send(g_fdo, t);  // a KS filter open: PortCls's
   std::free(t);
-  CHECK(g_pc_dispatch_calls == pc_before + 1);
+  t = NewIrp(IRP_MJ_POWER, nullptr);
+  Send(g_fdo, t);
+  std::free(t);
+  CHECK(g_pc_dispatch_calls == pc_before + 2);
   t = NewIrp(IRP_MJ_PNP, nullptr);
   t->stack.MinorFunction = IRP_MN_REMOVE_DEVICE;
   Send(g_fdo, t);
   std::free(t);
-  CHECK(g_pc_dispatch_calls == pc_before + 2);
+  CHECK(g_pc_dispatch_calls == pc_before + 3);
   CHECK(!g_link_exists && g_devices_deleted == 1);
   // PortCls releases its subdevices; the miniports release the adapter: nothing may leak.
   for (int i = 0; i < g_subdevices; ++i) {
