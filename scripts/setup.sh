@@ -21,6 +21,7 @@ packages=(
   pipewire pipewire-bin wireplumber dbus-daemon   # a private PipeWire (+ session bus) for the service and filter-chain tests
   g++-aarch64-linux-gnu qemu-user      # the NEON kernels, cross-compiled and run under qemu
   g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix wine64 wine  # the Windows cross-build and its tests under Wine
+  pulseaudio pulseaudio-utils  # a private PulseAudio that Wine shows as WASAPI endpoints: hush.exe's round trip (tests/windows/wasapi)
   mingw-w64-x86-64-dev binutils-mingw-w64-x86-64 python3  # the kernel driver: DDK headers (ddk/portcls.h), dlltool/objdump, PE checksum
   clang-14 libfuzzer-14-dev   # the fuzz targets (tests/fuzz, scripts/fuzz.sh)
   # The training pipeline (training/, run with /usr/bin/python3) and its CI smoke test

@@ -36,6 +36,7 @@ DenoisePath::DenoisePath(const hush_model* model, const DenoisePathConfig& confi
     throw;
   }
   scratch_.assign(static_cast<size_t>(config.channels), std::vector<float>(kMaxBlockFrames, 0.0f));
+  push_piece_frames_ = std::max<size_t>(1, static_cast<size_t>(config.producer_rate_hz / 400));
   for (auto& s : scratch_) scratch_ptrs_.push_back(s.data());
 }
 
@@ -49,7 +50,20 @@ void DenoisePath::OnCapture(const float* const* planar, size_t frames, double ti
     errors_.fetch_add(1, std::memory_order_relaxed);
     for (size_t c = 0; c < scratch_.size(); ++c) std::copy_n(planar[c], frames, scratch_ptrs_[c]);
   }
-  bridge_->Push(scratch_ptrs_.data(), frames, time_s);
+  // Into the bridge in pieces of push_piece_frames_ (2.5 ms), each with its own end time.
+  // Why: the Bridge counts a late producer's overdue frames into its fill, up to four of
+  // its last block, and re-centres (drops audio) at 15 ms above target. With whole 10 ms
+  // packets, one capture packet delayed by 25 ms (Wine under load does this) reads as an
+  // overrun; with 2.5 ms pieces the extrapolation stays under 7.5 ms, and a delayed
+  // packet only drains the ring, which the target is sized to absorb.
+  const double rate = static_cast<double>(config_.producer_rate_hz);
+  for (size_t done = 0; done < frames;) {
+    const size_t n = std::min(push_piece_frames_, frames - done);
+    const float* piece[8];
+    for (size_t c = 0; c < scratch_ptrs_.size(); ++c) piece[c] = scratch_ptrs_[c] + done;
+    done += n;
+    bridge_->Push(piece, n, time_s < 0.0 ? time_s : time_s - static_cast<double>(frames - done) / rate);
+  }
   captured_.fetch_add(frames, std::memory_order_relaxed);
 }
 

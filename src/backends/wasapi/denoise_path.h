@@ -72,6 +72,7 @@ class DenoisePath final : public StreamClient {
   std::vector<std::vector<float>> scratch_;  // producer: denoised block, per channel
   std::vector<float*> scratch_ptrs_;
   uint32_t latency_frames_ = 0;
+  size_t push_piece_frames_ = 120;  // 2.5 ms at the producer's rate (see OnCapture)
   std::atomic<uint64_t> captured_{0}, rendered_{0}, errors_{0};
 };
 

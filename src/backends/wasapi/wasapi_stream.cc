@@ -348,12 +348,19 @@ int WasapiStream::CaptureLoop() {
       if (flags & AUDCLNT_BUFFERFLAGS_DATA_DISCONTINUITY) discontinuities_.fetch_add(1, std::memory_order_relaxed);
       const bool silent = (flags & AUDCLNT_BUFFERFLAGS_SILENT) != 0;
       if (silent) silent_.fetch_add(1, std::memory_order_relaxed);
-      // When the packet's first frame was captured: the device's timestamp, unless it
-      // says it has none or it is implausible (in the future, or older than a second).
+      // When the packet's first frame was captured: the device's QPC stamp, unless it
+      // says it has none or it is implausible (after the packet arrived, or older than a
+      // second); then the arrival time. (Wine stamps packets when it hands them over, so
+      // there this is the arrival time too; a lower-envelope estimate over the stream's
+      // position was tried and made the Bridge re-centre more often under Wine, because
+      // it then counts the delivery delay as overdue frames: docs/windows/engine.md.)
       const double now = QpcSeconds();
-      double first_s = static_cast<double>(qpc_100ns) * 1e-7;
-      if ((flags & AUDCLNT_BUFFERFLAGS_TIMESTAMP_ERROR) != 0 || qpc_100ns == 0 || first_s > now || first_s < now - 1.0) {
-        first_s = now - static_cast<double>(frames) / s.format.sample_rate_hz;
+      const double rate = s.format.sample_rate_hz;
+      double first_s = now - static_cast<double>(frames) / rate;
+      const double stamp = static_cast<double>(qpc_100ns) * 1e-7;
+      if ((flags & AUDCLNT_BUFFERFLAGS_TIMESTAMP_ERROR) == 0 && qpc_100ns != 0 && stamp < first_s &&
+          stamp > now - 1.0) {
+        first_s = stamp;
       }
       // A packet larger than the scratch is handed over in pieces.
       for (UINT32 done = 0; done < frames;) {

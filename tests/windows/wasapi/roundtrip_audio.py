@@ -181,10 +181,18 @@ def check(directory, in_path, out_path, offline_path=None):
         if peak_out >= 0.6 and peak_in >= 0.9:
             lags.append((s, lag_out - lag_in))
             output_lags.append((s, lag_out))
+    # A gap or a repeat moves the lag of every later window; a window whose match is
+    # simply wrong (a syllable resembling its neighbour) is one outlier. So the steps are
+    # taken over the median of each three consecutive windows, which removes single
+    # outliers and keeps every lasting step.
+    def around(k):  # three consecutive windows centred on k (the first or last three at the ends)
+        lo = min(max(k - 1, 0), max(len(lags) - 3, 0))
+        return [l for _, l in lags[lo:lo + 3]]
+    smooth = [(lags[k][0], int(np.median(around(k)))) for k in range(len(lags))]
     # Allowed change between two windows dt apart: the bridge's largest ratio correction
     # (0.5 %) times dt, plus 24 frames of estimation noise; a lost or repeated period
     # (>= 441 frames) is far above it.
-    excess = [abs(b[1] - a[1]) - (0.005 * (b[0] - a[0]) + 24) for a, b in zip(lags, lags[1:])]
+    excess = [abs(b[1] - a[1]) - (0.005 * (b[0] - a[0]) + 24) for a, b in zip(smooth, smooth[1:])]
     max_excess = max(excess) if excess else 10 ** 9
     slide = max(l for _, l in lags) - min(l for _, l in lags) if lags else 0
     input_glitch = max(input_lags) - min(input_lags) if input_lags else 0
