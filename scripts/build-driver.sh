@@ -143,7 +143,8 @@ if [ "$harness" != 0 ]; then
     -D_AMD64_ -D_WIN64 -DNTDDI_VERSION=0x0A000000 -D_WIN32_WINNT=0x0A00 \
     -I"$root/driver/windows/compat" -I"$root/driver/windows/shared" -I"$src" -isystem "$ddk" \
     -c "$src/tests/wine/km_harness.cc" -o "$out/obj/km_harness.o"
-  "$cxx" -static -o "$out/hush_km_harness.exe" "$out/obj/km_harness.o" "${objs[@]}" -lksguid
+  "$cxx" -static -o "$out/hush_km_harness.exe" "$out/obj/km_harness.o" "${objs[@]}" -lksguid -limagehlp
   echo "build-driver: running the fake-kernel harness under $wine"
-  WINEDEBUG=-all "$wine" "$out/hush_km_harness.exe"
+  # From OUT_DIR, so hush.sys is a plain relative name for imagehlp's checksum check.
+  (cd "$out" && WINEDEBUG=-all "$wine" hush_km_harness.exe hush.sys)
 fi

@@ -28,6 +28,11 @@
 #include "minwavert.h"
 
 extern "C" NTSTATUS DriverEntry(PDRIVER_OBJECT driver, PUNICODE_STRING registry_path);
+// imagehlp.dll (Wine's implementation): an independent check of the PE checksum that
+// scripts/build-driver.sh writes. Declared here: <imagehlp.h> is user-mode windows.h,
+// which does not mix with the DDK headers.
+extern "C" __declspec(dllimport) ULONG __stdcall MapFileAndCheckSumA(const char* file, ULONG* header_sum,
+                                                                      ULONG* computed_sum);
 
 namespace {
 
@@ -532,8 +537,15 @@ void AceSid(int index, char* out, size_t cap, ACCESS_MASK* mask) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
   std::printf("hush.sys under a fake kernel (Wine): driver objects with recorded ntoskrnl/portcls stand-ins\n");
+  if (argc > 1) {  // the image's checksum, recomputed by imagehlp
+    ULONG header_sum = 0, computed_sum = 0;
+    CHECK(MapFileAndCheckSumA(argv[1], &header_sum, &computed_sum) == 0);  // CHECKSUM_SUCCESS
+    std::printf("  %s: header checksum 0x%lx, imagehlp computes 0x%lx\n", argv[1],
+                static_cast<unsigned long>(header_sum), static_cast<unsigned long>(computed_sum));
+    CHECK(header_sum != 0 && header_sum == computed_sum);
+  }
   // ---- DriverEntry, AddDevice, StartDevice ----
   static DRIVER_OBJECT driver;
   g_driver = &driver;
