@@ -5,6 +5,7 @@
 #   scripts/fuzz.sh                 # CI: 10 s per target
 #   scripts/fuzz.sh 600             # a longer run: 10 minutes per target
 #   scripts/fuzz.sh 60 fuzz_config  # one target
+#   FUZZ_RUNS=1000000 scripts/fuzz.sh 0 fuzz_config   # a number of executions instead of a time
 # Fails (exit 1) on any crash, leak, timeout or sanitizer report; the input that caused
 # it is kept as build/fuzz/findings/<target>/crash-* (minimise it with
 # `<fuzzer> -minimize_crash=1 -runs=10000 crash-...` and commit it under
@@ -42,7 +43,9 @@ for name in "${targets[@]}"; do
   [ -f tests/fuzz/dict/"$name".dict ] && dict=(-dict=tests/fuzz/dict/"$name".dict)
   # -timeout: one input taking 10 s is a hang; -rss_limit_mb: a parser that trusts a
   # length field and allocates gigabytes is a bug too.
-  if ! "$bin/$name" "${dict[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  budget=(-max_total_time="$seconds")
+  [ -n "${FUZZ_RUNS:-}" ] && budget=(-runs="$FUZZ_RUNS")
+  if ! "$bin/$name" "${dict[@]}" "${budget[@]}" -timeout=10 -rss_limit_mb=2048 \
       -print_final_stats=1 -artifact_prefix="$work/" "$work/corpus" >"$work/log" 2>&1; then
     echo "FAILED: $name (log: $work/log; input: $(ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-* 2>/dev/null | head -1))"
     tail -30 "$work/log"
