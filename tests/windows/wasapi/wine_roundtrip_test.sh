@@ -141,6 +141,8 @@ rec_pids=""
 [ "$rc" -eq 0 ] || fail "hush.exe run --driverless exited $rc"
 tr -d '\r' <"$work/hush.log" >"$work/hush.txt"  # Wine's console writes CRLF
 grep '^summary:' "$work/hush.txt"
+# When the bridge re-centred: its count at every 2 s status line (the signal starts ~2 s in).
+echo "re-centres every 2 s: $(grep '^status: mic path:' "$work/hush.txt" | grep -o 'recentres=[0-9]*' | cut -d= -f2 | tr '\n' ' ')"
 summary=$(grep '^summary: mic path:' "$work/hush.txt")
 for counter in underruns overruns denoise_errors; do
   echo "$summary" | grep -qE " $counter=0( |\$)" || fail "mic path $counter not 0: $summary"
