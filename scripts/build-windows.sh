@@ -7,6 +7,7 @@
 #   scripts/build-windows.sh            configure + build + ctest in build/windows
 #   HUSH_WINDOWS_BUILD_DIR=dir ...      another build directory (a fresh one to time it)
 #   JOBS=n ...                          build/test parallelism (default 2)
+#   scripts/build-windows.sh -L windows extra arguments go to ctest (here: one label)
 #
 # Wine runs headless: a private prefix inside the build directory, no Mono/Gecko
 # prompts (WINEDLLOVERRIDES), no debug chatter; console programs need no X display. The
@@ -16,6 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_dir=${HUSH_WINDOWS_BUILD_DIR:-build/windows}
+case "$build_dir" in /*) ;; *) build_dir=$PWD/$build_dir ;; esac
 jobs=${JOBS:-2}
 export HUSH_WERROR=${HUSH_WERROR:-ON}
 
@@ -33,7 +35,7 @@ cmake --preset windows-cross -B "$build_dir" >/dev/null
 cmake --build "$build_dir" -j "$jobs"
 built=$(date +%s)
 
-export WINEPREFIX=${WINEPREFIX:-$PWD/$build_dir/wine-prefix}
+export WINEPREFIX=${WINEPREFIX:-$build_dir/wine-prefix}
 export WINEDEBUG=-all
 export WINEDLLOVERRIDES="mscoree,mshtml="
 unset DISPLAY
@@ -46,5 +48,7 @@ if [ ! -f "$WINEPREFIX/system.reg" ]; then
   wineserver -w
   echo "build-windows: Wine prefix created in $(( $(date +%s) - boot_start )) s ($WINEPREFIX)"
 fi
-ctest --test-dir "$build_dir" -j "$jobs" --output-on-failure
-echo "build-windows: build $(( built - start )) s, tests $(( $(date +%s) - built )) s"
+status=0
+ctest --test-dir "$build_dir" -j "$jobs" --output-on-failure "$@" || status=$?
+echo "build-windows: build $(( built - start )) s, Wine + tests $(( $(date +%s) - built )) s"
+exit "$status"
