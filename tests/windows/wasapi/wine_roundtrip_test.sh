@@ -122,7 +122,7 @@ rec_pids="$rec_pids $!"
 # loaded 2-core machine (docs/windows/engine.md has the measurements).
 # shellcheck disable=SC2086
 run_hush run --driverless --input "Monitor of HushTestSrc" --output "HushTestOut" --seconds "$seconds" --status 2 \
-  ${HUSH_WINE_RT_ARGS---buffer-ms 40 --latency-ms 80} \
+  ${HUSH_WINE_RT_ARGS---buffer-ms 80 --latency-ms 80} \
   >"$work/hush.log" 2>&1 &
 hush_pid=$!
 for _ in $(seq 300); do grep -q '^hush.exe: running' "$work/hush.log" 2>/dev/null && break; kill -0 "$hush_pid" 2>/dev/null || break; sleep 0.1; done
