@@ -268,8 +268,13 @@ void Bridge::Pull(float* const* out, size_t frames, double time_s) {
     std::fill_n(y, frames * channels, 0.0f);
   } else {
     size_t crossfade = 0;
-    const double excess_ms = (static_cast<double>(ring_.ReadableSize() / channels) + held_frames_ - ProducerLagFrames(now) -
-                              static_cast<double>(target_frames_) - static_cast<double>(frames) * nominal_ratio_) *
+    // What the ring really holds beyond the target. A late producer block (negative lag)
+    // counts for the loop below (the device has those frames), but not here: a capture
+    // packet that arrives 25 ms late would otherwise look like 15 ms too much audio and
+    // throw good audio away (seen with hush.exe under Wine, docs/windows/engine.md).
+    const double excess_ms = (static_cast<double>(ring_.ReadableSize() / channels) + held_frames_ -
+                              std::max(0.0, ProducerLagFrames(now)) - static_cast<double>(target_frames_) -
+                              static_cast<double>(frames) * nominal_ratio_) *
                              1000.0 / config_.producer_rate_hz;
     // An overrun, or a fill far above target (the consumer stalled while the producer
     // kept going): jump back to the target instead of slewing for seconds.
