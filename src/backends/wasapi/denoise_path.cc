@@ -50,12 +50,12 @@ void DenoisePath::OnCapture(const float* const* planar, size_t frames, double ti
     errors_.fetch_add(1, std::memory_order_relaxed);
     for (size_t c = 0; c < scratch_.size(); ++c) std::copy_n(planar[c], frames, scratch_ptrs_[c]);
   }
-  // Into the bridge in pieces of push_piece_frames_ (2.5 ms), each with its own end time.
-  // Why: the Bridge counts a late producer's overdue frames into its fill, up to four of
-  // its last block, and re-centres (drops audio) at 15 ms above target. With whole 10 ms
-  // packets, one capture packet delayed by 25 ms (Wine under load does this) reads as an
-  // overrun; with 2.5 ms pieces the extrapolation stays under 7.5 ms, and a delayed
-  // packet only drains the ring, which the target is sized to absorb.
+  // Into the bridge in pieces of push_piece_frames_ (2.5 ms), each with its own end time,
+  // so the bridge's continuous estimate of the producer's position follows the device
+  // clock in small steps. (The pieces were first a workaround: the Bridge used to count
+  // overdue frames of device-stamped packets as excess fill and re-centre, dropping
+  // audio, when Wine delivered a packet 25 ms late; fixed in the Bridge since, and tested
+  // by Bridge.BlocksStampedInThePastAreNotAnOverrun.)
   const double rate = static_cast<double>(config_.producer_rate_hz);
   for (size_t done = 0; done < frames;) {
     const size_t n = std::min(push_piece_frames_, frames - done);
