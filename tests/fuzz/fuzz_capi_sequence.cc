@@ -5,45 +5,20 @@
 // out-of-range values; resets; queries with NULL and short buffers). Invariants: never
 // crashes; every bad argument is refused with its status (and changes nothing); output
 // is always finite and within a sane bound; the reported latency never changes.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstdlib>
-#include <cstring>
-#include <algorithm>
 #include <vector>
 
+#include "fuzz/fuzz_input.h"
 #include "hush/hush.h"
 
 namespace {
 
-class Bytes {
- public:
-  Bytes(const uint8_t* data, size_t size) : data_(data), size_(size) {}
-  bool Empty() const { return pos_ >= size_; }
-  uint8_t U8() { return pos_ < size_ ? data_[pos_++] : 0; }
-  uint32_t U32() {
-    uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(U8()) << (8 * i);
-    return v;
-  }
-  float F32() {
-    const uint32_t bits = U32();
-    float v;
-    std::memcpy(&v, &bits, 4);
-    return v;
-  }
-
- private:
-  const uint8_t* data_;
-  size_t size_;
-  size_t pos_ = 0;
-};
+using hush::fuzz::Check;
+using hush::fuzz::FuzzInput;
 
 constexpr uint32_t kRatesHz[] = {8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000, 88200, 96000, 192000, 7999, 192001, 0};
-
-void Check(bool condition) {
-  if (!condition) std::abort();
-}
 
 }  // namespace
 
@@ -58,7 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return true;
   }();
   (void)made;
-  Bytes in(data, size);
+  FuzzInput in(data, size);
   const int kind = in.U8() % 4;
   if (kind == 3) {  // not a kind: refused, nothing made
     hush_model* model = nullptr;

@@ -16,40 +16,16 @@
 #include <cstring>
 #include <vector>
 
+#include "fuzz/fuzz_input.h"
 #include "hush_driver/ioctl_protocol.h"
 #include "hush_driver/ring.h"
 
 namespace {
 
+using hush::fuzz::Check;
+using hush::fuzz::FuzzInput;
+
 using namespace hush::driver;
-
-class Bytes {
- public:
-  Bytes(const uint8_t* data, size_t size) : data_(data), size_(size) {}
-  bool Empty() const { return pos_ >= size_; }
-  uint8_t U8() { return pos_ < size_ ? data_[pos_++] : 0; }
-  uint32_t U32() {
-    uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(U8()) << (8 * i);
-    return v;
-  }
-  // Up to n bytes of the input (fewer at its end), as their own heap block.
-  std::vector<uint8_t> Take(size_t n) {
-    const size_t k = n < size_ - pos_ ? n : size_ - pos_;
-    std::vector<uint8_t> out(data_ + pos_, data_ + pos_ + k);
-    pos_ += k;
-    return out;
-  }
-
- private:
-  const uint8_t* data_;
-  size_t size_;
-  size_t pos_ = 0;
-};
-
-void Check(bool condition) {
-  if (!condition) std::abort();
-}
 
 void CheckRing(const FrameRing& ring) {
   const RingCounters c = ring.Counters();
@@ -74,7 +50,7 @@ std::vector<uint8_t> Packet(const HushFormat& format, uint32_t frames) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  Bytes in(data, size);
+  FuzzInput in(data, size);
   const uint8_t format_pick = in.U8();
   const HushFormat format = HushMakeFormat(format_pick & 1 ? 44100 : 48000, format_pick & 2 ? 2 : 1, format_pick & 4);
   Check(HushValidateFormat(format) == kHushOk);
