@@ -31,3 +31,8 @@ ctest --preset tsan -L tsan
 # regression inputs replayed, then 10 s of fuzzing per target (docs/FUZZING.md has the
 # longer runs). Fails on any crash, leak, hang or sanitizer report.
 bash scripts/fuzz.sh 10
+
+# The Windows cross-build (mingw-w64, static) and its tests under a headless Wine:
+# the C API, the engine's threads, the portable DSP, the driver's shared headers
+# (docs/windows/cross-build.md). Other Windows tests join when they pass reliably.
+bash scripts/build-windows.sh -R '^windows\.'
