@@ -114,18 +114,24 @@ void PortableComplexFft::Butterfly(Complex* out, size_t fstride, size_t m, int p
       }
       return;
     default: {
-      // Any prime: a direct p-point DFT of the twiddled inputs, O(p^2) per k.
+      // Any prime: a direct p-point DFT of the twiddled inputs, O(p^2) per k. Indices
+      // stay below N without a division (j k fstride < p m fstride = N; 64-bit modulo in
+      // this loop cost more than the arithmetic).
       const size_t n = static_cast<size_t>(length_);
       const size_t up = static_cast<size_t>(p);
       Complex* t = scratch_.data();
       for (size_t k = 0; k < m; ++k) {
-        for (size_t j = 0; j < up; ++j) t[j] = Mul(out[k + j * m], tw[(j * k * fstride) % n]);
+        for (size_t j = 0; j < up; ++j) t[j] = Mul(out[k + j * m], tw[j * k * fstride]);
         for (size_t q = 0; q < up; ++q) {
           Complex acc = t[0];
           // W_p^{jq} = W_N^{jq N/p}, N/p = fstride * m.
-          const size_t step = (q * fstride * m) % n;
+          const size_t step = q * fstride * m;  // < N
           size_t index = step;
-          for (size_t j = 1; j < up; ++j, index = (index + step) % n) acc += Mul(t[j], tw[index]);
+          for (size_t j = 1; j < up; ++j) {
+            acc += Mul(t[j], tw[index]);
+            index += step;
+            if (index >= n) index -= n;
+          }
           out[k + q * m] = acc;
         }
       }
@@ -158,9 +164,12 @@ void PortableRealFft::Forward(const float* time, Complex* spectrum) {
   for (size_t n = 0; n < h; ++n) packed_[n] = Complex(time[2 * n], time[2 * n + 1]);
   half_.Forward(packed_.data(), packed_spectrum_.data());
   const Complex* z = packed_spectrum_.data();
-  for (size_t k = 0; k <= h; ++k) {
-    const Complex zk = z[k % h];
-    const Complex zc = std::conj(z[(h - k) % h]);
+  // Bins 0 and N/2 from Z[0] alone: the sums of the even and of the odd samples.
+  spectrum[0] = Complex(z[0].real() + z[0].imag(), 0.0f);
+  spectrum[h] = Complex(z[0].real() - z[0].imag(), 0.0f);
+  for (size_t k = 1; k < h; ++k) {
+    const Complex zk = z[k];
+    const Complex zc = std::conj(z[h - k]);
     const Complex even = (zk + zc) * 0.5f;
     const Complex odd = RotateQuarter(zk - zc, false) * 0.5f;  // (zk - zc) / 2i
     spectrum[k] = even + Mul(split_twiddles_[k], odd);
