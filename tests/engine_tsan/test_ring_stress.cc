@@ -22,10 +22,13 @@ TEST(RingStress, TwoThreadsSeeEveryValueOnceInOrder) {
   SpscRing<uint32_t> ring(1024);
   constexpr uint32_t kTotal = 2'000'000;  // ~1 s natively, ~10 s under TSan
   std::atomic<bool> failed{false};
+  // Set when the consumer stops early (a failure or its deadline), so the producer does
+  // not wait forever for space nobody will free and the test fails instead of hanging.
+  std::atomic<bool> consumer_done{false};
   std::thread producer([&] {
     uint32_t next = 0, chunk = 1;
     std::vector<uint32_t> buffer(700);
-    while (next < kTotal) {
+    while (next < kTotal && !consumer_done.load(std::memory_order_relaxed)) {
       const uint32_t n = std::min<uint32_t>(chunk, kTotal - next);
       for (uint32_t i = 0; i < n; ++i) buffer[i] = next + i;
       const size_t wrote = ring.TryWrite(buffer.data(), n);
@@ -52,6 +55,7 @@ TEST(RingStress, TwoThreadsSeeEveryValueOnceInOrder) {
     if (failed) break;
     chunk = chunk % 599 + 1;
   }
+  consumer_done = true;
   producer.join();
   EXPECT_FALSE(failed.load()) << "value " << expected << " out of order";
   EXPECT_EQ(expected, kTotal);
