@@ -32,6 +32,10 @@ SR = 48000
 # HUSH_TRAIN_TINY=1: a few files of each kind and no Debian packages, for the CI smoke
 # test of the whole pipeline (training/smoke_test.sh).
 TINY = os.environ.get("HUSH_TRAIN_TINY") == "1"
+# HUSH_TRAIN_FULLBAND=1: training speech without fillets-ng's 22.05 kHz dialogue (56 % of
+# the hours, nothing above 11 kHz), so bandwidth no longer tells speech from noise
+# (docs/NEURAL.md, runs v4-v6). Use it with its own HUSH_TRAIN_CACHE.
+FULLBAND = os.environ.get("HUSH_TRAIN_FULLBAND") == "1"
 
 TRAIN_NOISE_SETS = ["tumult", "esc10", "ibm_max", "sc_bg", "gui_project"]
 HELD_OUT_NOISE_SETS = ["blanket", "berlin_noise", "livekit_npm"]
@@ -76,7 +80,8 @@ def speech_files(split):
         return files[::60]
     if split == "train":
         deb = fetch_debian_packages()
-        files += sorted((deb / "usr/share/games/fillets-ng/sound").rglob("*.ogg"))
+        if not FULLBAND:
+            files += sorted((deb / "usr/share/games/fillets-ng/sound").rglob("*.ogg"))
         files += sorted((deb / "usr/share/klettres").rglob("*.ogg"))
     return files
 
