@@ -17,8 +17,13 @@ cd "$(dirname "$0")/.."
 seconds="${1:-10}"
 shift || true
 jobs=$(nproc 2>/dev/null || echo 2)
-cmake --preset fuzz -DHUSH_WERROR=ON >/dev/null
-cmake --build --preset fuzz -j "$jobs" --target hush_fuzzers >/dev/null
+log=$(mktemp)
+if ! cmake --preset fuzz -DHUSH_WERROR=ON >"$log" 2>&1 || ! cmake --build --preset fuzz -j "$jobs" --target hush_fuzzers >>"$log" 2>&1; then
+  tail -60 "$log"
+  echo "fuzz.sh: the fuzz build failed (above)"
+  exit 1
+fi
+rm -f "$log"
 ctest --preset fuzz -L fuzz
 
 bin=build/fuzz/tests/fuzz

@@ -23,7 +23,7 @@ packages=(
   g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix wine64 wine  # the Windows cross-build and its tests under Wine
   pulseaudio pulseaudio-utils  # a private PulseAudio that Wine shows as WASAPI endpoints: hush.exe's round trip (tests/windows/wasapi)
   mingw-w64-x86-64-dev binutils-mingw-w64-x86-64 python3  # the kernel driver: DDK headers (ddk/portcls.h), dlltool/objdump, PE checksum
-  clang-14 libfuzzer-14-dev   # the fuzz targets (tests/fuzz, scripts/fuzz.sh)
+  clang-14 libfuzzer-14-dev libclang-rt-14-dev   # the fuzz targets (tests/fuzz, scripts/fuzz.sh): clang, libFuzzer, its sanitizer runtimes
   # The training pipeline (training/, run with /usr/bin/python3) and its CI smoke test
   python3-torch python3-numpy python3-scipy python3-soundfile
 )
