@@ -36,3 +36,10 @@ bash scripts/fuzz.sh 10
 # the C API, the engine's threads, the portable DSP, the driver's shared headers
 # (docs/windows/cross-build.md). Other Windows tests join when they pass reliably.
 bash scripts/build-windows.sh -R '^windows\.'
+
+# hush.exe under Wine against a private PulseAudio: a real capture -> denoise -> render
+# round trip, checked for continuity, noise attenuation and speech kept
+# (docs/windows/engine.md). Timing-sensitive on a loaded machine (Wine's render side can
+# run dry), so a failure is run once more from scratch, as the PipeWire service test is.
+roundtrip=(bash tests/windows/wasapi/wine_roundtrip_test.sh build/windows/tools/hush-win/hush.exe build/release/tools/hush/hush)
+"${roundtrip[@]}" || { echo "Wine round trip failed once; once more from scratch"; "${roundtrip[@]}"; }
