@@ -28,7 +28,13 @@ done
 work=$(mktemp -d)
 # shellcheck source=../common/private_pipewire.sh
 source "$(dirname "$0")/../common/private_pipewire.sh"
-fail() { echo "FAIL: $*"; for f in "$work"/*.log; do echo "== $f"; tail -25 "$f"; done; exit 1; }
+fail() {
+  echo "FAIL: $*"
+  echo "== hush status --json"; timeout 3 "$hush" status --json 2>&1; echo
+  echo "== links"; timeout 3 pw-link -l 2>&1 | head -40
+  for f in "$work"/*.log; do echo "== $f"; tail -25 "$f"; done
+  exit 1
+}
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 wait_for() {  # wait_for WHAT SECONDS COMMAND...: until COMMAND succeeds
   local what=$1 seconds=$2; shift 2
@@ -43,9 +49,14 @@ json_field() {  # json_field PATH: a number or string from `hush status --json` 
 }
 field_is() { [ "$(json_field "$1")" = "$2" ]; }  # for wait_for: evaluated on every try
 field_gt() { [ "$(json_field "$1")" -gt "$2" ] 2>/dev/null; }
-fake_device() {  # fake_device NAME CLASS POSITION [RATE] [FACTORY]
+# The fakes get the priorities WirePlumber's ALSA monitor gives real devices (1000 and
+# up, the same for session and driver), so that, as with real hardware, they drive the
+# graph and not "Hush microphone" (priority.driver 0: a device of equal priority made
+# earlier would win the tie, and the driver hands its input over one quantum late).
+fake_device() {  # fake_device NAME CLASS POSITION [RATE] [FACTORY] [PRIORITY]
   timeout 10 pw-cli create-node adapter "{ factory.name=${5:-support.null-audio-sink} node.name=$1 node.description=\"$1\"
-    media.class=$2 object.linger=true audio.position=[$3] audio.rate=${4:-48000} priority.session=${6:-1000} }" >/dev/null
+    media.class=$2 object.linger=true audio.position=[$3] audio.rate=${4:-48000}
+    priority.session=${6:-1000} priority.driver=${6:-1000} }" >/dev/null
 }
 node_id() { timeout 5 pw-cli ls Node | awk -v n="node.name = \"$1\"" '/^[ \t]*id /{id=$2} index($0, n){sub(",","",id); print id; exit}'; }
 
@@ -73,7 +84,7 @@ wait_for "Hush speaker node" 10 has_node hush_speaker
 # even PipeWire's own streams), nothing here can be judged: skip, with the logs.
 paths_linked() {
   for _ in $(seq 100); do
-    has_link "hush_microphone_input:input" && has_link "hush_speaker_output:output_FL" && return 0
+    has_link "hush_microphone_filter:input" && has_link "hush_speaker_output:output_FL" && return 0
     sleep 0.1
   done
   return 1
@@ -86,8 +97,8 @@ if ! paths_linked; then
 fi
 [ "$(stat -c %a "$XDG_RUNTIME_DIR/hush/control")" = 600 ] || fail "control socket is not mode 0600"
 [ "$(stat -c %a "$XDG_RUNTIME_DIR/hush")" = 700 ] || fail "control socket directory is not mode 0700"
-[[ $(timeout 5 pw-cli ls Node | grep -A14 'node.name = "hush_microphone"') == *'media.class = "Audio/Source"'* ]] ||
-  fail "Hush microphone is not an Audio/Source"
+[[ $(timeout 5 pw-cli ls Node | grep -A14 'node.name = "hush_microphone"') == *'media.class = "Audio/Source/Virtual"'* ]] ||
+  fail "Hush microphone is not an Audio/Source/Virtual"
 
 # ---- 1. quality and latency ----------------------------------------------------------
 # record_pair OUT LEFT_PORT RIGHT_PORT PLAYER_TARGET_PORTS...: one recorder, two channels
@@ -179,7 +190,7 @@ scenario() {  # scenario NAME COMMAND...: record Hush microphone around COMMAND;
 live_mic() { fake_device "$1" Audio/Source MONO "${2:-48000}" audiotestsrc "${3:-2000}"; }
 wait_default_source() { [[ $(timeout 5 pw-metadata 0 default.audio.source 2>/dev/null) == *"\"$1\""* ]]; }
 linked_to() {  # the service's capture stream takes its input from node $1 (any of its ports)
-  [[ $(timeout 5 pw-link -l 2>/dev/null | grep -A1 "^$1:capture_") == *"|-> hush_microphone_input"* ]]
+  [[ $(timeout 5 pw-link -l 2>/dev/null | grep -A1 "^$1:capture_") == *"|-> hush_microphone_filter"* ]]
 }
 
 # The first live mic, before any recording: from now on the default source is never silent.
@@ -264,7 +275,7 @@ wait_for "the service notices PipeWire is gone" 5 field_is connected False
 start_daemons
 wait_for "reconnected to PipeWire" 15 field_is connected True
 wait_for "Hush microphone back" 10 has_node hush_microphone
-wait_for "microphone path linked again" 10 has_link "hush_microphone_input:input"
+wait_for "microphone path linked again" 10 has_link "hush_microphone_filter:input"
 wait_for "microphone path running again" 10 field_gt microphone.cycles 0
 echo "PipeWire restart: reconnected ($(json_field reconnects) reconnect attempts in all; cycles before $cycles_before)"
 kill -0 "$hush_pid" || fail "the service died"

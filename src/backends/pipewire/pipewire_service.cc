@@ -14,6 +14,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -22,9 +23,11 @@
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 #pragma GCC diagnostic ignored "-Wpedantic"
 #include <pipewire/extensions/metadata.h>
+#include <pipewire/filter.h>
 #include <pipewire/pipewire.h>
 #include <spa/param/audio/format-utils.h>
 #include <spa/param/latency-utils.h>
+#include <spa/utils/json.h>
 #include <spa/utils/result.h>
 #pragma GCC diagnostic pop
 
@@ -65,7 +68,10 @@ const char* StreamStateName(pw_stream_state state) { return pw_stream_state_as_s
 
 class Service;
 
-// One direction: a capture stream, a playback stream, the processor between them.
+// One direction and the processor on it. The speaker is a pair of streams (a capture
+// stream that is "Hush speaker", a playback stream to the real output, both linked by
+// the session manager); the microphone is one pw_filter node between the real mic and
+// "Hush microphone", linked on both sides by this service (see CreateMicrophoneDevice).
 struct Path {
   Service* service = nullptr;
   bool microphone = true;
@@ -77,10 +83,25 @@ struct Path {
   pw_stream* playback = nullptr;
   spa_hook capture_listener{};
   spa_hook playback_listener{};
+  // The microphone: the filter, its ports, and the links this service made to them.
+  pw_filter* filter = nullptr;
+  spa_hook filter_listener{};
+  void* in_ports[kMaxChannels] = {};
+  void* out_ports[kMaxChannels] = {};
+  uint32_t in_channels = 0;
+  pw_filter_state filter_state = PW_FILTER_STATE_UNCONNECTED;
+  pw_proxy* device_links[kMaxChannels] = {};  // filter -> "Hush microphone"
+  spa_hook device_link_listeners[kMaxChannels]{};
+  pw_proxy* source_links[kMaxChannels] = {};  // the real mic -> filter
+  spa_hook source_link_listeners[kMaxChannels]{};
+  uint32_t source_node_id = SPA_ID_INVALID;
+  std::string source_name;
   pw_stream_state capture_state = PW_STREAM_STATE_UNCONNECTED;
   pw_stream_state playback_state = PW_STREAM_STATE_UNCONNECTED;
   uint64_t watched_cycles = 0;  // the watchdog's last look at `cycles`
+  uint64_t watched_missing = 0;  // ... and at `missing_input`
   int stalled_ticks = 0;
+  int dry_ticks = 0;
   int paused_ticks = 0;
   int64_t rebuilt_ns = 0;
   std::string last_error;
@@ -111,6 +132,11 @@ class Service {
   void OnCoreError(uint32_t id, int res, const char* message);
   void OnGlobal(uint32_t id, const char* type, const spa_dict* props);
   void OnGlobalRemoved(uint32_t id);
+  void OnDeviceBound(uint32_t global_id);
+  void OnDefaultChanged(const char* key, const char* value);
+  void DestroyLinks(pw_proxy** links, spa_hook* listeners);
+  void LinkMicrophone();
+  void MendMicrophoneLinks();
   void ReplaceProcessor(Path& path, uint32_t rate_hz, uint32_t channels);
   bool verbose() const { return options_.verbose; }
 
@@ -121,6 +147,11 @@ class Service {
   void ScheduleReconnect();
   void CreatePath(Path& path);
   void DestroyPath(Path& path);
+  void CreateMicrophoneFilter(Path& path);
+  bool LinkPorts(uint32_t out_node, const uint32_t* out_ports, uint32_t in_node, const uint32_t* in_ports, uint32_t n,
+                 pw_proxy** links, spa_hook* listeners);
+  void CreateMicrophoneDevice();
+  void DestroyMicrophoneDevice();
   void ApplyConfig(const Config& next);
   void ReloadConfig();
   std::string Handle(const std::string& request);
@@ -143,6 +174,21 @@ class Service {
   pw_registry* registry_ = nullptr;
   spa_hook registry_listener_{};
   uint32_t default_metadata_id_ = SPA_ID_INVALID;  // the session manager's "default" metadata
+  // "Hush microphone": lives as long as the connection, so apps recording from it stay
+  // linked while the path's streams are rebuilt (a new mic, a WirePlumber restart).
+  pw_proxy* mic_device_ = nullptr;
+  spa_hook mic_device_listener_{};
+  uint32_t mic_device_id_ = SPA_ID_INVALID;
+  struct PortInfo {
+    uint32_t node_id;
+    bool output;
+    std::string channel;
+  };
+  std::map<uint32_t, PortInfo> ports_;  // every port in the graph (main loop only)
+  std::map<uint32_t, std::string> node_names_;  // every node's node.name
+  pw_metadata* default_metadata_ = nullptr;
+  spa_hook default_metadata_listener_{};
+  std::string default_source_;  // node.name of the session manager's default source
   bool session_manager_left_ = false;
   bool rebuild_requested_ = false;
   hush_model* model_ = nullptr;
@@ -245,6 +291,47 @@ void OnPlaybackProcess(void* data) {
     pw_stream_queue_buffer(path->playback, out);
   }
   if (in != nullptr) pw_stream_queue_buffer(path->capture, in);
+}
+
+// [RT-safe] The microphone's filter, one graph cycle: the real mic's block in, the
+// processed block out to "Hush microphone", in the same cycle. An unlinked input (the
+// mic went away) is silence, never stale data.
+void OnFilterProcess(void* data, spa_io_position* position) {
+  auto* path = static_cast<Path*>(data);
+  path->cycles.fetch_add(1, std::memory_order_relaxed);
+  if (position == nullptr) return;
+  const uint32_t frames = std::min<uint32_t>(static_cast<uint32_t>(position->clock.duration), kMaxQuantumFrames);
+  const uint32_t rate_hz = position->clock.rate.denom;
+  path->quantum_frames.store(frames, std::memory_order_relaxed);
+  path->graph_rate_hz.store(rate_hz, std::memory_order_relaxed);
+  path->rate_diff.store(position->clock.rate_diff, std::memory_order_relaxed);
+  float* dst[kMaxChannels] = {};
+  for (uint32_t c = 0; c < kMaxChannels; ++c) {
+    dst[c] = static_cast<float*>(pw_filter_get_dsp_buffer(path->out_ports[c], frames));
+  }
+  if (dst[0] == nullptr || frames == 0) return;  // not linked to "Hush microphone" yet
+  const float* src[kMaxChannels] = {};
+  for (uint32_t c = 0; c < path->in_channels; ++c) {
+    src[c] = static_cast<const float*>(pw_filter_get_dsp_buffer(path->in_ports[c], frames));
+  }
+  PathProcessor* processor = path->active.load(std::memory_order_acquire);
+  // A processor made for another rate waits for the main loop to replace it (within
+  // one watchdog tick); until then the device carries silence, not wrongly-pitched audio.
+  if (processor != nullptr && processor->SampleRateHz() == rate_hz && processor->Channels() == path->in_channels) {
+    if (src[0] != nullptr) {
+      if (src[1] == nullptr) src[1] = src[0];
+      path->last_input_ns.store(MonotonicNs(), std::memory_order_relaxed);
+      processor->Process(src, dst, frames);
+    } else {
+      path->missing_input.fetch_add(1, std::memory_order_relaxed);
+      processor->Process(nullptr, dst, frames);
+    }
+  } else {
+    std::memset(dst[0], 0, frames * sizeof(float));
+  }
+  if (dst[1] != nullptr && (processor == nullptr || processor->Channels() < 2)) {
+    std::memcpy(dst[1], dst[0], frames * sizeof(float));  // a mono path: both channels carry it
+  }
 }
 
 // ---- the main loop ------------------------------------------------------------------
@@ -365,6 +452,34 @@ const pw_stream_events kPlaybackEvents = [] {
   return e;
 }();
 
+void OnFilterState(void* data, pw_filter_state, pw_filter_state state, const char* error) {
+  auto* path = static_cast<Path*>(data);
+  path->filter_state = state;
+  if (state == PW_FILTER_STATE_ERROR) path->last_error = error != nullptr ? error : "filter error";
+  if (path->service->verbose()) Log("%s filter: %s", path->label, pw_filter_state_as_string(state));
+  path->service->LinkMicrophone();
+}
+
+const pw_filter_events kFilterEvents = [] {
+  pw_filter_events e{};
+  e.version = PW_VERSION_FILTER_EVENTS;
+  e.state_changed = OnFilterState;
+  e.process = OnFilterProcess;
+  return e;
+}();
+
+int OnMetadataProperty(void* data, uint32_t subject, const char* key, const char*, const char* value) {
+  if (subject == PW_ID_CORE) static_cast<Service*>(data)->OnDefaultChanged(key, value);
+  return 0;
+}
+
+const pw_metadata_events kMetadataEvents = [] {
+  pw_metadata_events e{};
+  e.version = PW_VERSION_METADATA_EVENTS;
+  e.property = OnMetadataProperty;
+  return e;
+}();
+
 void OnCoreErrorEvent(void* data, uint32_t id, int, int res, const char* message) {
   static_cast<Service*>(data)->OnCoreError(id, res, message);
 }
@@ -389,15 +504,40 @@ const pw_registry_events kRegistryEvents = [] {
   return e;
 }();
 
-// The session manager's restart, seen as its "default" metadata going and coming back:
-// a new WirePlumber cannot reconfigure streams the old one configured (PipeWire logs
-// "node_set_param(Format) failed" and nothing is linked), so both paths get fresh
-// streams as soon as it is back (the watchdog does it, on the main loop).
+// The registry: the ports and nodes the microphone links need, and the session
+// manager's "default" metadata (the default source; and its restart, seen as the
+// metadata going and coming back: a new WirePlumber cannot reconfigure streams the old
+// one configured, so the speaker's streams are made again as soon as it is back).
 void Service::OnGlobal(uint32_t id, const char* type, const spa_dict* props) {
-  if (type == nullptr || std::strcmp(type, PW_TYPE_INTERFACE_Metadata) != 0 || props == nullptr) return;
+  if (type == nullptr || props == nullptr) return;
+  if (std::strcmp(type, PW_TYPE_INTERFACE_Port) == 0) {
+    const char* node = spa_dict_lookup(props, PW_KEY_NODE_ID);
+    const char* direction = spa_dict_lookup(props, PW_KEY_PORT_DIRECTION);
+    const char* channel = spa_dict_lookup(props, PW_KEY_AUDIO_CHANNEL);
+    if (node == nullptr || direction == nullptr) return;
+    ports_[id] = PortInfo{static_cast<uint32_t>(std::strtoul(node, nullptr, 10)), std::strcmp(direction, "out") == 0,
+                          channel != nullptr ? channel : ""};
+    LinkMicrophone();
+    return;
+  }
+  if (std::strcmp(type, PW_TYPE_INTERFACE_Node) == 0) {
+    const char* name = spa_dict_lookup(props, PW_KEY_NODE_NAME);
+    if (name != nullptr) node_names_[id] = name;
+    return;
+  }
+  if (std::strcmp(type, PW_TYPE_INTERFACE_Metadata) != 0) return;
   const char* name = spa_dict_lookup(props, "metadata.name");
   if (name == nullptr || std::strcmp(name, "default") != 0) return;
   default_metadata_id_ = id;
+  if (default_metadata_ != nullptr) {
+    spa_hook_remove(&default_metadata_listener_);
+    pw_proxy_destroy(reinterpret_cast<pw_proxy*>(default_metadata_));
+  }
+  default_metadata_ =
+      static_cast<pw_metadata*>(pw_registry_bind(registry_, id, PW_TYPE_INTERFACE_Metadata, PW_VERSION_METADATA, 0));
+  if (default_metadata_ != nullptr) {
+    pw_metadata_add_listener(default_metadata_, &default_metadata_listener_, &kMetadataEvents, this);
+  }
   if (session_manager_left_) {
     session_manager_left_ = false;
     rebuild_requested_ = true;
@@ -406,10 +546,51 @@ void Service::OnGlobal(uint32_t id, const char* type, const spa_dict* props) {
 }
 
 void Service::OnGlobalRemoved(uint32_t id) {
+  ports_.erase(id);
+  node_names_.erase(id);
+  if (id == mic_device_id_) {
+    // Someone destroyed "Hush microphone" (pw-cli destroy): put it back.
+    Log("\"Hush microphone\" was removed from the graph; creating it again");
+    DestroyPath(mic_);
+    DestroyMicrophoneDevice();
+    CreateMicrophoneDevice();
+    CreatePath(mic_);
+    return;
+  }
   if (id != default_metadata_id_) return;
   default_metadata_id_ = SPA_ID_INVALID;
+  if (default_metadata_ != nullptr) {
+    spa_hook_remove(&default_metadata_listener_);
+    pw_proxy_destroy(reinterpret_cast<pw_proxy*>(default_metadata_));
+    default_metadata_ = nullptr;
+  }
+  // The default source stays what it was: the microphone's links are this service's
+  // own, so the microphone path keeps running while the session manager is away.
   session_manager_left_ = true;
   Log("the session manager went away; waiting for it");
+}
+
+// "default.audio.source" = {"name":"<node.name>"}: the session manager's choice, which it
+// changes when the user picks another mic or the default one disappears.
+void Service::OnDefaultChanged(const char* key, const char* value) {
+  if (key != nullptr && std::strcmp(key, "default.audio.source") != 0) return;
+  std::string name;
+  spa_json it[2];
+  char buffer[512];
+  if (value != nullptr) {
+    spa_json_init(&it[0], value, std::strlen(value));
+    if (spa_json_enter_object(&it[0], &it[1]) > 0) {
+      while (spa_json_get_string(&it[1], buffer, sizeof(buffer)) > 0) {
+        const bool is_name = std::strcmp(buffer, "name") == 0;
+        if (spa_json_get_string(&it[1], buffer, sizeof(buffer)) <= 0) break;
+        if (is_name) name = buffer;
+      }
+    }
+  }
+  if (name == default_source_) return;
+  default_source_ = name;
+  if (verbose()) Log("default source: %s", name.empty() ? "(none)" : name.c_str());
+  LinkMicrophone();
 }
 
 void Service::OnCoreError(uint32_t id, int res, const char* message) {
@@ -417,11 +598,240 @@ void Service::OnCoreError(uint32_t id, int res, const char* message) {
   if (id == PW_ID_CORE && res == -EPIPE) ScheduleReconnect();  // the daemon went away
 }
 
+void OnDeviceBoundEvent(void* data, uint32_t global_id) { static_cast<Service*>(data)->OnDeviceBound(global_id); }
+
+const pw_proxy_events kDeviceEvents = [] {
+  pw_proxy_events e{};
+  e.version = PW_VERSION_PROXY_EVENTS;
+  e.bound = OnDeviceBoundEvent;
+  return e;
+}();
+
+// A link went away under us (its port was removed: the real mic unplugged, or someone
+// unlinked it). The proxy is only marked here; LinkMicrophone (on the next port, default
+// change or watchdog tick) drops the pair and links again if both ends are there.
+void OnLinkRemovedEvent(void* data) { *static_cast<bool*>(data) = true; }
+
+const pw_proxy_events kLinkEvents = [] {
+  pw_proxy_events e{};
+  e.version = PW_VERSION_PROXY_EVENTS;
+  e.removed = OnLinkRemovedEvent;
+  return e;
+}();
+
+// "Hush microphone" is a device node, not a stream: a support.null-audio-sink adapter
+// of class Audio/Source/Virtual (what `pactl load-module module-null-sink
+// media.class=Audio/Source/Virtual` makes), created in the daemon. WirePlumber 0.4.13
+// treats it as a source, with input ports (fed by the path's filter) and capture ports
+// (what apps record). A *stream* of that class is not usable: WirePlumber gives it a
+// single input port (seen here with PipeWire's own pw-loopback too). It must not drive
+// the graph: as a follower it hands its input to its capture ports in the same cycle; as
+// the driver, one quantum later (measured here: 959 + 1024 frames at quantum 1024). It
+// lives as long as the connection, so apps recording from it stay linked while the path
+// is rebuilt.
+void Service::CreateMicrophoneDevice() {
+  pw_properties* props = pw_properties_new(
+      SPA_KEY_FACTORY_NAME, "support.null-audio-sink", PW_KEY_NODE_NAME, "hush_microphone", PW_KEY_NODE_DESCRIPTION,
+      "Hush microphone", PW_KEY_MEDIA_CLASS, "Audio/Source/Virtual", SPA_KEY_AUDIO_POSITION, "FL,FR",
+      PW_KEY_OBJECT_LINGER, "false", "device.icon-name", "audio-input-microphone",
+      // Never the automatic default: a Hush device as the default source would become
+      // its own path's input. Apps pick it explicitly (or the user makes it default).
+      PW_KEY_PRIORITY_SESSION, "1",
+      // The lowest driver priority (it is unsigned: -1 would be the highest), so a real
+      // device drives the graph whenever one is linked.
+      PW_KEY_PRIORITY_DRIVER, "0", nullptr);
+  mic_device_ = static_cast<pw_proxy*>(
+      pw_core_create_object(core_, "adapter", PW_TYPE_INTERFACE_Node, PW_VERSION_NODE, &props->dict, 0));
+  pw_properties_free(props);
+  if (mic_device_ == nullptr) {
+    mic_.last_error = std::string("cannot create the device node: ") + std::strerror(errno);
+    Log("microphone: %s", mic_.last_error.c_str());
+    return;
+  }
+  pw_proxy_add_listener(mic_device_, &mic_device_listener_, &kDeviceEvents, this);
+}
+
+void Service::DestroyMicrophoneDevice() {
+  if (mic_device_ != nullptr) {
+    spa_hook_remove(&mic_device_listener_);
+    pw_proxy_destroy(mic_device_);  // not lingering: the daemon removes the node with it
+    mic_device_ = nullptr;
+  }
+  mic_device_id_ = SPA_ID_INVALID;
+}
+
+void Service::OnDeviceBound(uint32_t global_id) {
+  mic_device_id_ = global_id;
+  LinkMicrophone();
+}
+
+// Links n ports pairwise; the links belong to this client (they go when it goes). On
+// failure nothing is left half-linked.
+bool Service::LinkPorts(uint32_t out_node, const uint32_t* out_ports, uint32_t in_node, const uint32_t* in_ports,
+                        uint32_t n, pw_proxy** links, spa_hook* listeners) {
+  for (uint32_t c = 0; c < n; ++c) {
+    pw_properties* props = pw_properties_new(PW_KEY_OBJECT_LINGER, "false", nullptr);
+    pw_properties_setf(props, PW_KEY_LINK_OUTPUT_NODE, "%u", out_node);
+    pw_properties_setf(props, PW_KEY_LINK_OUTPUT_PORT, "%u", out_ports[c]);
+    pw_properties_setf(props, PW_KEY_LINK_INPUT_NODE, "%u", in_node);
+    pw_properties_setf(props, PW_KEY_LINK_INPUT_PORT, "%u", in_ports[c]);
+    links[c] = static_cast<pw_proxy*>(
+        pw_core_create_object(core_, "link-factory", PW_TYPE_INTERFACE_Link, PW_VERSION_LINK, &props->dict, sizeof(bool)));
+    pw_properties_free(props);
+    if (links[c] != nullptr) *static_cast<bool*>(pw_proxy_get_user_data(links[c])) = false;
+    if (links[c] == nullptr) {
+      Log("microphone: cannot create a link: %s", std::strerror(errno));
+      DestroyLinks(links, listeners);
+      return false;
+    }
+    // The removed flag lives in the proxy's user data (see OnLinkRemovedEvent).
+    pw_proxy_add_listener(links[c], &listeners[c], &kLinkEvents, pw_proxy_get_user_data(links[c]));
+  }
+  return true;
+}
+
+void Service::DestroyLinks(pw_proxy** links, spa_hook* listeners) {
+  for (uint32_t c = 0; c < kMaxChannels; ++c) {
+    if (links[c] == nullptr) continue;
+    spa_hook_remove(&listeners[c]);
+    pw_proxy_destroy(links[c]);
+    links[c] = nullptr;
+  }
+}
+
+bool AnyRemoved(pw_proxy* const* links) {
+  for (uint32_t c = 0; c < kMaxChannels; ++c) {
+    if (links[c] != nullptr && *static_cast<bool*>(pw_proxy_get_user_data(links[c]))) return true;
+  }
+  return false;
+}
+
+// The microphone's links, made (or mended) whenever something they depend on changes: a
+// port appears, the default source changes, the filter changes state, and on every
+// watchdog tick. A no-op when all is linked as it should be.
+//   real mic -> filter: the configured device, else the session manager's default
+//     source; its first channel (MONO or FL) for a mono path, FL and FR for stereo.
+//   filter -> "Hush microphone": FL -> FL, FR -> FR.
+void Service::LinkMicrophone() {
+  Path& path = mic_;
+  if (AnyRemoved(path.device_links)) DestroyLinks(path.device_links, path.device_link_listeners);
+  if (AnyRemoved(path.source_links)) {
+    DestroyLinks(path.source_links, path.source_link_listeners);
+    path.source_node_id = SPA_ID_INVALID;
+  }
+  if (core_ == nullptr || path.filter == nullptr) return;
+  const uint32_t filter_id = pw_filter_get_node_id(path.filter);
+  if (filter_id == SPA_ID_INVALID) return;
+  auto find_port = [this](uint32_t node, bool output, const char* channel) {
+    for (const auto& [id, port] : ports_) {
+      if (port.node_id == node && port.output == output && (channel == nullptr || port.channel == channel)) return id;
+    }
+    return static_cast<uint32_t>(SPA_ID_INVALID);
+  };
+
+  if (path.device_links[0] == nullptr && mic_device_id_ != SPA_ID_INVALID) {
+    const uint32_t out[kMaxChannels] = {find_port(filter_id, true, "FL"), find_port(filter_id, true, "FR")};
+    const uint32_t in[kMaxChannels] = {find_port(mic_device_id_, false, "FL"), find_port(mic_device_id_, false, "FR")};
+    if (std::count(std::begin(out), std::end(out), SPA_ID_INVALID) + std::count(std::begin(in), std::end(in), SPA_ID_INVALID) == 0 &&
+        LinkPorts(filter_id, out, mic_device_id_, in, kMaxChannels, path.device_links, path.device_link_listeners) &&
+        verbose()) {
+      Log("microphone: linked to \"Hush microphone\"");
+    }
+  }
+
+  // An unknown target (the session manager away, or no mic at all) keeps what is linked:
+  // links to a mic that is really gone go by themselves.
+  const std::string& target = path.config.device.empty() ? default_source_ : path.config.device;
+  if (target.empty() || target == "hush_microphone") return;
+  uint32_t source = SPA_ID_INVALID;
+  for (const auto& [id, name] : node_names_) {
+    if (name == target) source = id;
+  }
+  if (source == SPA_ID_INVALID || (source == path.source_node_id && path.source_links[0] != nullptr)) return;
+  uint32_t first = find_port(source, true, "MONO");
+  if (first == SPA_ID_INVALID) first = find_port(source, true, "FL");
+  if (first == SPA_ID_INVALID) first = find_port(source, true, nullptr);  // AUX0... (pro-audio profiles)
+  uint32_t second = find_port(source, true, "FR");
+  if (second == SPA_ID_INVALID) second = first;
+  const uint32_t out[kMaxChannels] = {first, second};
+  const uint32_t in[kMaxChannels] = {find_port(filter_id, false, path.in_channels == 1 ? "MONO" : "FL"),
+                                     find_port(filter_id, false, "FR")};
+  if (first == SPA_ID_INVALID || in[0] == SPA_ID_INVALID || (path.in_channels == 2 && in[1] == SPA_ID_INVALID)) return;
+  DestroyLinks(path.source_links, path.source_link_listeners);
+  path.source_node_id = SPA_ID_INVALID;
+  if (LinkPorts(source, out, filter_id, in, path.in_channels, path.source_links, path.source_link_listeners)) {
+    path.source_node_id = source;
+    path.source_name = target;
+    Log("microphone: input is \"%s\"", target.c_str());
+  }
+}
+
+// The microphone path: one filter node, so capture, processing and output happen in the
+// same graph cycle. (Two streams, the capture one triggering the playback one as
+// PipeWire's loopback does, hand a block to a device node one quantum late: measured
+// here, 959 + 1024 frames at quantum 1024.) The filter is not for the session manager
+// (no media.class; WirePlumber 0.4 refused to configure a filter as a device: "no usable
+// format found"); this service links it. It is always-process: with the mic gone it
+// still runs, and "Hush microphone" carries silence instead of stalling its apps.
+void Service::CreateMicrophoneFilter(Path& path) {
+  pw_properties* props = pw_properties_new(
+      PW_KEY_MEDIA_TYPE, "Audio", PW_KEY_MEDIA_CATEGORY, "Filter", PW_KEY_MEDIA_ROLE, "DSP", PW_KEY_NODE_NAME,
+      "hush_microphone_filter", PW_KEY_NODE_DESCRIPTION, "Hush microphone (noise suppression)", PW_KEY_NODE_GROUP,
+      "hush-microphone", PW_KEY_NODE_ALWAYS_PROCESS, "true", PW_KEY_NODE_AUTOCONNECT, "false", nullptr);
+  path.filter = pw_filter_new(core_, "hush microphone", props);
+  if (path.filter == nullptr) {
+    path.last_error = std::string("cannot create the filter: ") + std::strerror(errno);
+    Log("microphone: %s", path.last_error.c_str());
+    return;
+  }
+  pw_filter_add_listener(path.filter, &path.filter_listener, &kFilterEvents, &path);
+  path.in_channels = static_cast<uint32_t>(std::clamp(path.config.channels, 1, 2));
+  static constexpr const char* kInMono[1] = {"MONO"};
+  static constexpr const char* kStereo[kMaxChannels] = {"FL", "FR"};
+  const char* const* in_names = path.in_channels == 1 ? kInMono : kStereo;
+  for (uint32_t c = 0; c < kMaxChannels; ++c) {
+    path.in_ports[c] = path.out_ports[c] = nullptr;
+  }
+  bool ok = true;
+  for (uint32_t c = 0; c < path.in_channels + kMaxChannels && ok; ++c) {
+    const bool input = c < path.in_channels;
+    const char* channel = input ? in_names[c] : kStereo[c - path.in_channels];
+    const std::string port_name = std::string(input ? "input_" : "output_") + channel;
+    void* port = pw_filter_add_port(path.filter, input ? PW_DIRECTION_INPUT : PW_DIRECTION_OUTPUT,
+                                    PW_FILTER_PORT_FLAG_MAP_BUFFERS, 0,
+                                    pw_properties_new(PW_KEY_FORMAT_DSP, "32 bit float mono audio", PW_KEY_PORT_NAME,
+                                                      port_name.c_str(), PW_KEY_AUDIO_CHANNEL, channel, nullptr),
+                                    nullptr, 0);
+    ok = port != nullptr;
+    (input ? path.in_ports[c] : path.out_ports[c - path.in_channels]) = port;
+  }
+  // The path's latency, for PipeWire to add to what it reports along the graph.
+  uint8_t buffer[256];
+  spa_pod_builder b = SPA_POD_BUILDER_INIT(buffer, sizeof(buffer));
+  spa_process_latency_info latency{};
+  latency.rate = path.owned ? path.owned->LatencyFrames() : 0;
+  const spa_pod* params[1] = {spa_process_latency_build(&b, SPA_PARAM_ProcessLatency, &latency)};
+  const int res = ok ? pw_filter_connect(path.filter, PW_FILTER_FLAG_RT_PROCESS, params, 1) : -ENOMEM;
+  if (res < 0) {
+    path.last_error = std::string("cannot connect the filter: ") + spa_strerror(res);
+    Log("microphone: %s", path.last_error.c_str());
+    DestroyPath(path);
+  }
+}
+
 void Service::CreatePath(Path& path) {
   // The virtual devices are stereo, so stereo apps get two channels and mono apps
   // PipeWire's downmix of the same signal; a mono microphone is processed once, in mono,
   // and both channels carry it.
   const uint32_t channels = path.microphone ? static_cast<uint32_t>(std::clamp(path.config.channels, 1, 2)) : 2;
+  if (path.microphone) {
+    // The filter's ports carry the graph's rate, known for sure only once it runs: the
+    // last one seen (48 kHz at first); the watchdog replaces the processor if it differs.
+    const uint32_t rate_hz = path.graph_rate_hz.load(std::memory_order_relaxed);
+    ReplaceProcessor(path, rate_hz != 0 ? rate_hz : 48000, channels);
+    CreateMicrophoneFilter(path);
+    return;
+  }
   const std::string group = std::string("hush-") + path.label;
   pw_properties* capture_props = pw_properties_new(
       PW_KEY_MEDIA_TYPE, "Audio", PW_KEY_NODE_GROUP, group.c_str(), PW_KEY_NODE_LINK_GROUP, group.c_str(), nullptr);
@@ -435,30 +845,33 @@ void Service::CreatePath(Path& path) {
   // silence instead of stalling the apps on the virtual device.
   pw_properties_set(capture_props, PW_KEY_NODE_ALWAYS_PROCESS, "true");
   pw_properties_set(real, SPA_KEY_AUDIO_POSITION, channels == 1 ? "MONO" : "FL,FR");
-  // "Audio/Source", not "Audio/Source/Virtual", for the microphone: WirePlumber 0.4.13
-  // gives a stream node of that class a single *input* port (in_FR; seen here with
-  // pw-loopback too), so no app could record from it, and as mono it never activates and
-  // stalls all linking.
   struct Names {
-    const char *category, *real_name, *real_description, *media_class, *name, *description, *icon;
+    const char *category, *real_name, *real_description, *name, *description;
   };
-  static constexpr Names kMicrophone{"Capture", "hush_microphone_input", "Hush microphone (input)", "Audio/Source",
-                                     "hush_microphone", "Hush microphone", "audio-input-microphone"};
-  static constexpr Names kSpeaker{"Playback", "hush_speaker_output", "Hush speaker (output)", "Audio/Sink",
-                                  "hush_speaker", "Hush speaker", "audio-speakers"};
+  // The microphone's virtual side is the stream that feeds "Hush microphone" (a device
+  // node, CreateMicrophoneDevice); the speaker's is "Hush speaker" itself.
+  static constexpr Names kMicrophone{"Capture", "hush_microphone_input", "Hush microphone (input)",
+                                     "hush_microphone_feed", "Hush microphone (feed)"};
+  static constexpr Names kSpeaker{"Playback", "hush_speaker_output", "Hush speaker (output)", "hush_speaker",
+                                  "Hush speaker"};
   const Names& names = path.microphone ? kMicrophone : kSpeaker;
   pw_properties_set(real, PW_KEY_MEDIA_CATEGORY, names.category);
   pw_properties_set(real, PW_KEY_NODE_NAME, names.real_name);
   pw_properties_set(real, PW_KEY_NODE_DESCRIPTION, names.real_description);
-  pw_properties_set(virt, PW_KEY_MEDIA_CLASS, names.media_class);
   pw_properties_set(virt, PW_KEY_NODE_NAME, names.name);
   pw_properties_set(virt, PW_KEY_NODE_DESCRIPTION, names.description);
-  pw_properties_set(virt, "device.icon-name", names.icon);
-  // Never the automatic default: a Hush device chosen as the default source/sink would
-  // become its own path's target (the link group then leaves the path unlinked). Apps
-  // pick "Hush microphone" / "Hush speaker" explicitly (or the user makes it default).
-  pw_properties_set(virt, PW_KEY_PRIORITY_SESSION, "1");
-  pw_properties_set(virt, PW_KEY_PRIORITY_DRIVER, "1");
+  if (path.microphone) {
+    // Linked by this service to its device, never by the session manager.
+    pw_properties_set(virt, PW_KEY_NODE_AUTOCONNECT, "false");
+  } else {
+    pw_properties_set(virt, PW_KEY_MEDIA_CLASS, "Audio/Sink");
+    pw_properties_set(virt, "device.icon-name", "audio-speakers");
+    // Never the automatic default: "Hush speaker" as the default sink would become its
+    // own path's target (the link group then leaves the path unlinked). Apps pick it
+    // explicitly (or the user makes it default).
+    pw_properties_set(virt, PW_KEY_PRIORITY_SESSION, "1");
+    pw_properties_set(virt, PW_KEY_PRIORITY_DRIVER, "1");
+  }
   if (!path.config.device.empty()) pw_properties_set(real, PW_KEY_TARGET_OBJECT, path.config.device.c_str());
   path.capture = pw_stream_new(core_, "hush capture", capture_props);
   path.playback = pw_stream_new(core_, "hush playback", playback_props);
@@ -489,8 +902,9 @@ void Service::CreatePath(Path& path) {
   const auto flags = static_cast<pw_stream_flags>(PW_STREAM_FLAG_AUTOCONNECT | PW_STREAM_FLAG_MAP_BUFFERS |
                                                   PW_STREAM_FLAG_RT_PROCESS);
   // The playback side first, so it is active before the capture side triggers it.
-  int res = pw_stream_connect(path.playback, PW_DIRECTION_OUTPUT, PW_ID_ANY,
-                              static_cast<pw_stream_flags>(flags | PW_STREAM_FLAG_TRIGGER), playback_params, 1);
+  const auto playback_flags = static_cast<pw_stream_flags>(
+      (path.microphone ? flags & ~PW_STREAM_FLAG_AUTOCONNECT : flags) | PW_STREAM_FLAG_TRIGGER);
+  int res = pw_stream_connect(path.playback, PW_DIRECTION_OUTPUT, PW_ID_ANY, playback_flags, playback_params, 1);
   if (res >= 0) res = pw_stream_connect(path.capture, PW_DIRECTION_INPUT, PW_ID_ANY, flags, capture_params, 1);
   if (res < 0) {
     path.last_error = std::string("cannot connect streams: ") + spa_strerror(res);
@@ -500,6 +914,15 @@ void Service::CreatePath(Path& path) {
 }
 
 void Service::DestroyPath(Path& path) {
+  DestroyLinks(path.device_links, path.device_link_listeners);
+  DestroyLinks(path.source_links, path.source_link_listeners);
+  path.source_node_id = SPA_ID_INVALID;
+  if (path.filter != nullptr) {
+    spa_hook_remove(&path.filter_listener);
+    pw_filter_destroy(path.filter);  // its ports with it
+    path.filter = nullptr;
+    path.filter_state = PW_FILTER_STATE_UNCONNECTED;
+  }
   if (path.capture != nullptr) {
     spa_hook_remove(&path.capture_listener);
     pw_stream_destroy(path.capture);
@@ -532,6 +955,7 @@ void Service::Connect() {
   default_metadata_id_ = SPA_ID_INVALID;
   session_manager_left_ = rebuild_requested_ = false;
   retry_s_ = kFirstRetryS;
+  CreateMicrophoneDevice();
   CreatePath(mic_);
   CreatePath(speaker_);
   Log("connected to PipeWire: \"Hush microphone\" and \"Hush speaker\" are up");
@@ -540,6 +964,15 @@ void Service::Connect() {
 void Service::Disconnect() {
   DestroyPath(mic_);
   DestroyPath(speaker_);
+  DestroyMicrophoneDevice();
+  if (default_metadata_ != nullptr) {
+    spa_hook_remove(&default_metadata_listener_);
+    pw_proxy_destroy(reinterpret_cast<pw_proxy*>(default_metadata_));
+    default_metadata_ = nullptr;
+  }
+  ports_.clear();
+  node_names_.clear();
+  default_source_.clear();
   if (registry_ != nullptr) {
     spa_hook_remove(&registry_listener_);
     pw_proxy_destroy(reinterpret_cast<pw_proxy*>(registry_));
@@ -582,6 +1015,36 @@ void Service::OnReconnectTimer(void* data, uint64_t) {
 // most every kPausedRebuildS, in case the session manager could not configure it (the
 // restart case is handled at once, see OnGlobal). With no device at all the path stays
 // paused and is rebuilt every few seconds, which costs nothing audible.
+// The microphone's links are made by this service, and a link can come up dead: made
+// while the session manager was still configuring the mic's ports, it stayed in place
+// but carried no buffer (seen here: every cycle without input for good), or the filter
+// ran with a zeroed clock (no frames) after the graph's driver changed. Either way, for
+// kDryTicks in a row while the filter runs: both sides are linked again from scratch.
+constexpr int kDryTicks = 3;
+
+void Service::MendMicrophoneLinks() {
+  Path& path = mic_;
+  const uint64_t cycles = path.cycles.load(std::memory_order_relaxed);
+  const uint64_t missing = path.missing_input.load(std::memory_order_relaxed);
+  const bool ran = path.filter_state == PW_FILTER_STATE_STREAMING && cycles != path.watched_cycles;
+  const bool no_input = path.source_links[0] != nullptr && missing - path.watched_missing == cycles - path.watched_cycles;
+  const bool no_clock = path.quantum_frames.load(std::memory_order_relaxed) == 0;
+  path.watched_missing = missing;
+  path.dry_ticks = ran && (no_input || no_clock) ? path.dry_ticks + 1 : 0;
+  if (path.dry_ticks < kDryTicks) return;
+  path.dry_ticks = 0;
+  Log("microphone: %s; linking it again", no_clock ? "the graph runs the path without a clock" : "no audio comes through the link from the mic");
+  DestroyLinks(path.source_links, path.source_link_listeners);
+  DestroyLinks(path.device_links, path.device_link_listeners);
+  path.source_node_id = SPA_ID_INVALID;
+  LinkMicrophone();
+}
+
+bool Streaming(const Path& path) {
+  if (path.microphone) return path.filter_state == PW_FILTER_STATE_STREAMING;
+  return path.capture_state == PW_STREAM_STATE_STREAMING && path.playback_state == PW_STREAM_STATE_STREAMING;
+}
+
 constexpr int kWatchdogMs = 100;
 constexpr int kStallTicks = 2;
 constexpr int kPausedTicks = 3;
@@ -590,23 +1053,32 @@ constexpr double kPausedRebuildS = 3.0;
 void Service::OnWatchdog(void* data, uint64_t) {
   auto* self = static_cast<Service*>(data);
   if (self->core_ == nullptr) return;
+  self->LinkMicrophone();
+  // The microphone's processor follows the graph's rate (its filter has no format).
+  const uint32_t graph_rate_hz = self->mic_.graph_rate_hz.load(std::memory_order_relaxed);
+  if (self->mic_.filter != nullptr && graph_rate_hz != 0 && self->mic_.owned &&
+      self->mic_.owned->SampleRateHz() != graph_rate_hz) {
+    self->ReplaceProcessor(self->mic_, graph_rate_hz, self->mic_.in_channels);
+  }
   if (self->rebuild_requested_) {
     self->rebuild_requested_ = false;
     ++self->rebuilds_;
-    for (Path* path : {&self->mic_, &self->speaker_}) {
-      self->DestroyPath(*path);
-      self->CreatePath(*path);
-      path->rebuilt_ns = MonotonicNs();
-    }
+    // Only the speaker's streams depend on the session manager; the microphone's links
+    // are this service's own and kept running meanwhile.
+    self->DestroyPath(self->speaker_);
+    self->CreatePath(self->speaker_);
+    self->speaker_.rebuilt_ns = MonotonicNs();
     return;
   }
+  self->MendMicrophoneLinks();
   for (Path* path : {&self->mic_, &self->speaker_}) {
     const uint64_t cycles = path->cycles.load(std::memory_order_relaxed);
-    const bool streaming = path->capture_state == PW_STREAM_STATE_STREAMING &&
-                           path->playback_state == PW_STREAM_STATE_STREAMING;
+    const bool streaming = Streaming(*path);
     path->stalled_ticks = streaming && cycles == path->watched_cycles ? path->stalled_ticks + 1 : 0;
     path->watched_cycles = cycles;
-    const bool paused = path->capture_state == PW_STREAM_STATE_PAUSED || path->playback_state == PW_STREAM_STATE_PAUSED;
+    const bool paused = path->microphone ? path->filter_state == PW_FILTER_STATE_PAUSED
+                                         : path->capture_state == PW_STREAM_STATE_PAUSED ||
+                                               path->playback_state == PW_STREAM_STATE_PAUSED;
     path->paused_ticks = paused ? path->paused_ticks + 1 : 0;
     const bool may_rebuild_paused = !self->session_manager_left_ &&
                                     MonotonicNs() - path->rebuilt_ns > static_cast<int64_t>(kPausedRebuildS * 1e9);
@@ -730,7 +1202,7 @@ std::string Service::PathJson(const Path& path) const {
   std::string state;
   if (core_ == nullptr) {
     state = "reconnecting";
-  } else if (processor == nullptr || path.playback_state != PW_STREAM_STATE_STREAMING) {
+  } else if (processor == nullptr || !Streaming(path)) {
     state = "starting";
   } else if (!input_live) {
     state = "waiting";  // no audio from the real device: the virtual one carries silence
@@ -746,8 +1218,16 @@ std::string Service::PathJson(const Path& path) const {
   out << "{\"node\":" << service::JsonString(path.node_name) << ",\"enabled\":" << (path.config.enabled ? "true" : "false")
       << ",\"state\":" << service::JsonString(state)
       << ",\"device\":" << service::JsonString(path.config.device.empty() ? "(default)" : path.config.device)
-      << ",\"capture_stream\":" << service::JsonString(StreamStateName(path.capture_state))
-      << ",\"playback_stream\":" << service::JsonString(StreamStateName(path.playback_state))
+      << ",\"input\":" << service::JsonString(path.microphone ? path.source_name : "(the session manager's links)");
+  if (path.microphone) {
+    out << ",\"filter\":" << service::JsonString(pw_filter_state_as_string(path.filter_state))
+        << ",\"input_linked\":" << (path.source_links[0] != nullptr ? "true" : "false")
+        << ",\"device_linked\":" << (path.device_links[0] != nullptr ? "true" : "false");
+  } else {
+    out << ",\"capture_stream\":" << service::JsonString(StreamStateName(path.capture_state))
+        << ",\"playback_stream\":" << service::JsonString(StreamStateName(path.playback_state));
+  }
+  out
       << ",\"rate_hz\":" << rate << ",\"channels\":" << (processor != nullptr ? processor->Channels() : 0)
       << ",\"quantum_frames\":" << path.quantum_frames.load(std::memory_order_relaxed)
       << ",\"graph_rate_hz\":" << path.graph_rate_hz.load(std::memory_order_relaxed)
